@@ -1,0 +1,74 @@
+import {RequestError, type NormalizedOptions, type Options} from 'got';
+import {redactUrl} from './site/redact.js';
+
+/**
+Stable codes of {@link TokenAuthenticationError}. Callers branch on these, so a code is never
+renamed; new situations get new codes.
+*/
+export type TokenAuthenticationErrorCode =
+	/** generateToken said the username or password is wrong. Not retried: accounts lock. */
+	| 'INVALID_CREDENTIALS'
+	/** generateToken answered, but with an error or with something that is not a token. */
+	| 'TOKEN_SERVICE_ERROR'
+	/** `rest/info` (site discovery) answered with something unusable. */
+	| 'DISCOVERY_FAILED'
+	/** The token or discovery endpoint could not be reached (connection, timeout, TLS). */
+	| 'NETWORK_ERROR'
+	/** A password or token would have travelled over plain http. */
+	| 'INSECURE_TRANSPORT'
+	/** The site answered 498/499 and the request could not be sent again (its body was a stream). */
+	| 'TOKEN_REJECTED'
+	/** The site has no token security (reported as a warning code, see {@link emitAuthWarning}). */
+	| 'NO_TOKEN_SECURITY'
+	/** Kerberos / NTLM authentication against the web tier failed. */
+	| 'WEB_TIER_FAILED'
+	/** A constructor argument or option is not usable. */
+	| 'INVALID_OPTION';
+
+export type ArcGISErrorObject = {
+	code?: number | string;
+	message?: string;
+	details?: unknown;
+	messageCode?: string;
+};
+
+type ErrorInit = {
+	url?: URL | string;
+	arcgisError?: ArcGISErrorObject;
+	cause?: unknown;
+	options?: Options | NormalizedOptions;
+};
+
+/**
+The one error type of this library.
+
+It extends got's `RequestError` on purpose: got wraps anything thrown inside a hook into its own
+`RequestError` unless it already is one, so extending it is what lets this error reach
+`await got(...)` callers as itself (as the Python original's extends `RequestException`).
+*/
+export class TokenAuthenticationError extends RequestError {
+	override name = 'TokenAuthenticationError';
+	declare code: TokenAuthenticationErrorCode;
+	/** The URL involved, with `token`, `password` and similar query values removed. */
+	readonly url: string | undefined;
+	/** The server's `error` object (or admin-style `{status, messages, code}`), when there was one. */
+	readonly arcgisError: ArcGISErrorObject | undefined;
+
+	constructor(code: TokenAuthenticationErrorCode, message: string, init: ErrorInit = {}) {
+		// got's RequestError wants an Options or a Request as its third argument; errors raised outside
+		// a request (constructor checks) have neither, and got copes with `undefined` there.
+		super(message, {code, cause: init.cause} as Partial<Error & {code: string}>, init.options as Options | undefined as Options);
+		this.code = code;
+		this.url = init.url === undefined ? undefined : redactUrl(init.url);
+		this.arcgisError = init.arcgisError;
+		// got stores the request options enumerably; they can hold a token (query, body or header)
+		// from an earlier attempt, so keep them reachable but out of util.inspect / JSON.stringify.
+		Object.defineProperty(this, 'options', {enumerable: false, value: init.options, writable: true});
+		Object.defineProperty(this, 'cause', {enumerable: false, value: init.cause, writable: true});
+	}
+
+	/** @internal The same error for one request: got reads `options` when it decides on retries. */
+	forRequest(options: Options | NormalizedOptions): TokenAuthenticationError {
+		return new TokenAuthenticationError(this.code, this.message, {url: this.url, arcgisError: this.arcgisError, cause: this.cause, options});
+	}
+}

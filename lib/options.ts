@@ -1,0 +1,146 @@
+import {TokenAuthenticationError} from './errors.js';
+
+/** Where an acquired token is put on a request. */
+export type TokenPlacement = 'auto' | 'query' | 'header';
+
+/** The generateToken `client` kind. */
+export type TokenClient = 'referer' | 'requestip' | 'ip';
+
+/** Options shared by every handler. All are optional. */
+export type AuthOptions = {
+	/** Verify TLS certificates on the handler's own calls (Python `verify=`). Default `true`. */
+	verify?: boolean;
+	/** The web adaptor / instance name, e.g. `arcgis`, `portal`; `''` for ArcGIS Online. Default: derived from the URL. */
+	instance?: string;
+	/** Send a GET as a POST with its query moved into a form body. Default `true`. A function decides per URL. */
+	forcePost?: boolean | ((url: URL) => boolean);
+	/** `'auto'` (form body on form POSTs, else query), `'query'`, or `'header'` (`X-Esri-Authorization`). Default `'auto'`. */
+	tokenIn?: TokenPlacement;
+	/** generateToken `client`. Default `'referer'`. */
+	client?: TokenClient;
+	/** generateToken `referer`, also sent as the `Referer` header. Default `'got-arcgis-auth'`. */
+	referer?: string;
+	/** With `client: 'ip'`: the IP address the token is bound to. */
+	ip?: string;
+	/** Token lifetime to request, in minutes. Default: the server's. */
+	expiration?: number;
+	/** Refresh this many seconds before expiry, but never sooner than half the lifetime. Default `120`. */
+	refreshMargin?: number;
+	/** Allow credentials and tokens over plain http to hosts that are not loopback. Default `false`. */
+	allowHttp?: boolean;
+};
+
+/** Options after defaults and checks: what the rest of the library reads. */
+export type ResolvedOptions = {
+	verify: boolean;
+	instance: string | undefined;
+	forcePost: (url: URL) => boolean;
+	tokenIn: TokenPlacement;
+	client: TokenClient;
+	referer: string;
+	ip: string | undefined;
+	expiration: number | undefined;
+	refreshMarginMs: number;
+	allowHttp: boolean;
+};
+
+const PLACEMENTS: readonly TokenPlacement[] = ['auto', 'query', 'header'];
+const CLIENTS: readonly TokenClient[] = ['referer', 'requestip', 'ip'];
+
+function invalid(message: string): TokenAuthenticationError {
+	return new TokenAuthenticationError('INVALID_OPTION', `got-arcgis-auth: ${message}`);
+}
+
+function oneOf<T extends string>(name: string, value: unknown, allowed: readonly T[], fallback: T): T {
+	if (value === undefined) {
+		return fallback;
+	}
+
+	if (typeof value !== 'string' || !allowed.includes(value as T)) {
+		throw invalid(`option ${name} must be one of ${allowed.map(item => `'${item}'`).join(', ')}, got ${JSON.stringify(value)}.`);
+	}
+
+	return value as T;
+}
+
+function flag(name: string, value: unknown, fallback: boolean): boolean {
+	if (value === undefined) {
+		return fallback;
+	}
+
+	if (typeof value !== 'boolean') {
+		throw invalid(`option ${name} must be true or false, got ${JSON.stringify(value)}.`);
+	}
+
+	return value;
+}
+
+function positive(name: string, value: unknown, unit: string): number | undefined {
+	if (value === undefined) {
+		return undefined;
+	}
+
+	if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+		throw invalid(`option ${name} must be a number of ${unit} (0 or more), got ${JSON.stringify(value)}.`);
+	}
+
+	return value;
+}
+
+/** Applies the defaults of the product contract and rejects what cannot work, by name. */
+export function resolveOptions(options: AuthOptions = {}): ResolvedOptions {
+	if (typeof options !== 'object' || options === null) {
+		throw invalid('options must be an object.');
+	}
+
+	const {forcePost, instance, referer, ip} = options;
+	if (forcePost !== undefined && typeof forcePost !== 'boolean' && typeof forcePost !== 'function') {
+		throw invalid('option forcePost must be true, false or a function (url: URL) => boolean.');
+	}
+
+	if (instance !== undefined && (typeof instance !== 'string' || /[?#]/.test(instance))) {
+		throw invalid(`option instance must be a path name such as 'arcgis', or '' for ArcGIS Online; got ${JSON.stringify(instance)}.`);
+	}
+
+	if (referer !== undefined && (typeof referer !== 'string' || referer === '' || /[\r\n]/.test(referer))) {
+		throw invalid('option referer must be a non-empty string on one line.');
+	}
+
+	const client = oneOf('client', options.client, CLIENTS, 'referer');
+	if (client === 'ip' && (typeof ip !== 'string' || ip === '')) {
+		throw invalid("option client: 'ip' needs the option ip (the address the token is bound to).");
+	}
+
+	const expiration = positive('expiration', options.expiration, 'minutes');
+	if (expiration === 0) {
+		throw invalid('option expiration must be at least 1 minute.');
+	}
+
+	return {
+		verify: flag('verify', options.verify, true),
+		instance,
+		forcePost: typeof forcePost === 'function' ? forcePost : () => forcePost ?? true,
+		tokenIn: oneOf('tokenIn', options.tokenIn, PLACEMENTS, 'auto'),
+		client,
+		referer: referer ?? 'got-arcgis-auth',
+		ip: client === 'ip' ? ip : undefined,
+		expiration,
+		refreshMarginMs: (positive('refreshMargin', options.refreshMargin, 'seconds') ?? 120) * 1000,
+		allowHttp: flag('allowHttp', options.allowHttp, false),
+	};
+}
+
+/** Checks the credentials given to a constructor; the message never repeats them. */
+export function checkCredentials(username: unknown, password: unknown, required: boolean): void {
+	if (!required && username === undefined && password === undefined) {
+		return;
+	}
+
+	if (typeof username !== 'string' || username.trim() === '') {
+		throw invalid('username must be a non-empty string.');
+	}
+
+	if (typeof password !== 'string' || password === '') {
+		throw invalid('password must be a non-empty string.');
+	}
+}

@@ -1,0 +1,46 @@
+/**
+Path segments that start the part of an ArcGIS URL below the site root. Whole segments only,
+compared case-insensitively: `/administration` is not `/admin`.
+*/
+const API_SEGMENTS = new Set(['rest', 'admin', 'sharing', 'tokens']);
+
+function decodeSegment(segment: string): string {
+	try {
+		return decodeURIComponent(segment).toLowerCase();
+	} catch {
+		return segment.toLowerCase();
+	}
+}
+
+/**
+The site root of an ArcGIS URL: origin plus the path before the first API segment, without a
+trailing slash. `/<orgId>/arcgis/rest/...` and `/tiles/<id>/arcgis/...` keep their prefixes (the
+Python original took only the first path segment and broke on those).
+
+With `instance` given, the root is origin + `/<instance>` (`''` means the origin itself, as for
+ArcGIS Online). A URL with no API segment at all falls back to the original's rule: its first
+path segment.
+*/
+export function deriveSiteRoot(url: URL, instance?: string): string {
+	if (instance !== undefined) {
+		const trimmed = instance.replace(/^\/+|\/+$/g, '');
+		return trimmed === '' ? url.origin : `${url.origin}/${trimmed}`;
+	}
+
+	const segments = url.pathname.split('/').slice(1);
+	const cut = segments.findIndex(segment => API_SEGMENTS.has(decodeSegment(segment)));
+	const kept = cut === -1 ? segments.slice(0, 1) : segments.slice(0, cut);
+	const path = kept.filter(segment => segment !== '').join('/');
+	return path === '' ? url.origin : `${url.origin}/${path}`;
+}
+
+/** Whether the URL addresses the ArcGIS Server Administrator API under the given root. */
+export function isAdminUrl(url: URL, root: string): boolean {
+	const href = `${url.origin}${url.pathname}`;
+	if (!href.toLowerCase().startsWith(root.toLowerCase())) {
+		return false;
+	}
+
+	const first = href.slice(root.length).split('/')[1];
+	return first !== undefined && decodeSegment(first) === 'admin';
+}
