@@ -1,0 +1,66 @@
+import got, {RequestError, type Agents, type Delays} from 'got';
+import {TokenAuthenticationError} from '../errors.js';
+import {redactUrl} from '../site/redact.js';
+
+/** What the handler's own calls borrow from the request that triggered them. */
+export type CallContext = {
+	/** The caller's timeouts: a hanging token service fails the request in the caller's time. */
+	timeout?: Partial<Delays>;
+	/** The caller's agents: the token call reuses the session's keep-alive connections. */
+	agent?: Agents;
+};
+
+export type RawAnswer = {
+	statusCode: number;
+	body: string;
+	date: string | undefined;
+};
+
+/**
+The handler's own HTTP calls (site discovery, generateToken). A got instance of its own, without
+the handler's hooks, so these calls never authenticate themselves recursively.
+*/
+export class ArcGISClient {
+	readonly #got: typeof got;
+
+	constructor(verify: boolean) {
+		this.#got = got.extend({
+			https: {rejectUnauthorized: verify},
+			throwHttpErrors: false,
+			// The library answers failures itself (the next request tries again); got's hidden
+			// back-off retries would only delay the caller's error by seconds.
+			retry: {limit: 0},
+			responseType: 'text',
+		});
+	}
+
+	/** GET a JSON endpoint; redirects are followed (nothing secret travels). */
+	async getJson(url: URL, call: CallContext): Promise<RawAnswer> {
+		return this.#send(url, call, {method: 'GET', followRedirect: true});
+	}
+
+	/**
+	POST a form. Redirects are not followed: got re-sends a POST body on 307/308, and this body
+	holds a password, which must not follow a Location header anywhere.
+	*/
+	async postForm(url: URL, form: Record<string, string>, call: CallContext): Promise<RawAnswer> {
+		return this.#send(url, call, {method: 'POST', form, followRedirect: false});
+	}
+
+	async #send(url: URL, call: CallContext, request: {method: 'GET' | 'POST'; form?: Record<string, string>; followRedirect: boolean}): Promise<RawAnswer> {
+		try {
+			const response = await this.#got(url, {
+				...request,
+				...(call.timeout ? {timeout: call.timeout} : {}),
+				...(call.agent ? {agent: call.agent} : {}),
+			});
+			return {statusCode: response.statusCode, body: response.body, date: response.headers.date};
+		} catch (error: unknown) {
+			if (error instanceof RequestError) {
+				throw new TokenAuthenticationError('NETWORK_ERROR', `Could not reach ${redactUrl(url)}: ${error.message}`, {url, cause: error});
+			}
+
+			throw error;
+		}
+	}
+}

@@ -1,0 +1,53 @@
+import {TokenAuthenticationError} from '../errors.js';
+import {describeArcGISError, readArcGISError} from './arcgis-error.js';
+import {parseJsonBody} from './json-body.js';
+import type {RawAnswer} from './arcgis-client.js';
+
+export type ServerSecurity =
+	| {tokenBased: true; tokenServicesUrl: URL}
+	| {tokenBased: false};
+
+/**
+Reads `rest/info`. `tokenServicesUrl` is used as given: it may end in a slash without
+`generateToken`, or point at a portal or at www.arcgis.com for hosted servers.
+*/
+export function parseServerInfo(answer: RawAnswer, infoUrl: URL, root: string): ServerSecurity {
+	const where = `the site information at ${infoUrl.origin}${infoUrl.pathname}`;
+	const fail = (reason: string, arcgisError?: ReturnType<typeof readArcGISError>) =>
+		new TokenAuthenticationError('DISCOVERY_FAILED', `${where} ${reason}`, {url: infoUrl, arcgisError});
+
+	const parsed = parseJsonBody(answer.body);
+	if (!parsed.ok) {
+		throw fail(`answered HTTP ${answer.statusCode} with ${parsed.reason}. Is ${root} an ArcGIS Server site?`);
+	}
+
+	const arcgisError = readArcGISError(parsed.value);
+	if (arcgisError) {
+		throw fail(`answered an error: ${describeArcGISError(arcgisError)}`, arcgisError);
+	}
+
+	if (answer.statusCode < 200 || answer.statusCode >= 300) {
+		throw fail(`answered HTTP ${answer.statusCode}.`);
+	}
+
+	const authInfo = (parsed.value as {authInfo?: unknown} | null)?.authInfo;
+	if (typeof authInfo !== 'object' || authInfo === null) {
+		throw fail('has no authInfo: cannot tell whether the site uses tokens.');
+	}
+
+	const {isTokenBasedSecurity, tokenServicesUrl} = authInfo as {isTokenBasedSecurity?: unknown; tokenServicesUrl?: unknown};
+	if (isTokenBasedSecurity !== true) {
+		return {tokenBased: false};
+	}
+
+	if (typeof tokenServicesUrl !== 'string' || tokenServicesUrl.trim() === '') {
+		// Servers of every version accept tokens here; older ones omitted the field.
+		return {tokenBased: true, tokenServicesUrl: new URL(`${root}/tokens/generateToken`)};
+	}
+
+	try {
+		return {tokenBased: true, tokenServicesUrl: new URL(tokenServicesUrl.trim(), infoUrl)};
+	} catch {
+		throw fail('advertises a tokenServicesUrl that is not a URL.');
+	}
+}

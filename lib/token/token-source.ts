@@ -1,0 +1,95 @@
+import {debug} from '../debug.js';
+import {isJudgedFailure, type IssuedToken} from './issued-token.js';
+
+/** A token together with the generation that identifies it without repeating it. */
+export type CurrentToken = IssuedToken & {readonly generation: number};
+
+/**
+Keeps the token of one token endpoint: hands out the current one, fetches a new one when it is
+due, and makes sure that at any time at most one fetch is in flight — N concurrent first requests
+cost one generateToken call, as do N concurrent 498s.
+
+A failure the server judged (wrong password, refused client) is kept and returned to every later
+caller until {@link reset}: the Python original retried on every request and locked accounts.
+*/
+export class TokenSource<FetchArgs> {
+	readonly #fetch: (args: FetchArgs) => Promise<IssuedToken>;
+	readonly #label: string;
+	#current: CurrentToken | undefined;
+	#inFlight: Promise<CurrentToken> | undefined;
+	#failure: unknown;
+	#generation = 0;
+	/** Bumped by reset(): a fetch started before a reset must not store its late result. */
+	#epoch = 0;
+
+	constructor(label: string, fetch: (args: FetchArgs) => Promise<IssuedToken>) {
+		this.#label = label;
+		this.#fetch = fetch;
+	}
+
+	/** The token now held, fresh or not; undefined before the first success and after a drop. */
+	get current(): CurrentToken | undefined {
+		return this.#current;
+	}
+
+	/** A token that is not yet due for refresh, fetching one if needed. */
+	async get(args: FetchArgs, now = Date.now()): Promise<CurrentToken> {
+		if (this.#failure !== undefined) {
+			throw this.#failure;
+		}
+
+		const current = this.#current;
+		if (current && now < current.refreshAt) {
+			return current;
+		}
+
+		this.#inFlight ??= this.#start(args);
+		return this.#inFlight;
+	}
+
+	/**
+	Drops the token of that generation, if it is still the current one: a 498 that answers an
+	older token must not throw away the fresh token another request already fetched.
+	*/
+	invalidate(generation: number): void {
+		if (this.#current?.generation === generation) {
+			debug('%s: token %d reported invalid, dropped', this.#label, generation);
+			this.#current = undefined;
+		}
+	}
+
+	/** Forgets the token and any kept failure: the next request logs in again. */
+	reset(): void {
+		this.#current = undefined;
+		this.#failure = undefined;
+		this.#inFlight = undefined;
+		this.#epoch++;
+	}
+
+	async #start(args: FetchArgs): Promise<CurrentToken> {
+		const epoch = this.#epoch;
+		debug('%s: fetching a token', this.#label);
+		try {
+			const issued = await this.#fetch(args);
+			const token = {...issued, generation: ++this.#generation};
+			if (epoch === this.#epoch) {
+				this.#current = token;
+			}
+
+			debug('%s: token %d obtained, refresh due in %ds', this.#label, token.generation, Math.round((token.refreshAt - Date.now()) / 1000));
+			return token;
+		} catch (error: unknown) {
+			const judged = isJudgedFailure(error);
+			if (judged && epoch === this.#epoch) {
+				this.#failure = error;
+			}
+
+			debug('%s: token fetch failed (%s)', this.#label, judged ? 'kept until reset()' : 'the next request tries again');
+			throw error;
+		} finally {
+			if (epoch === this.#epoch) {
+				this.#inFlight = undefined;
+			}
+		}
+	}
+}
