@@ -1,0 +1,312 @@
+import {inspect} from 'node:util';
+import type {AfterResponseHook, BeforeErrorHook, BeforeRedirectHook, BeforeRequestHook, Hooks, NormalizedOptions, Options, Response} from 'got';
+import {debug} from '../debug.js';
+import {TokenAuthenticationError} from '../errors.js';
+import {checkCredentials, resolveOptions, type AuthOptions, type ResolvedOptions} from '../options.js';
+import {isSameOriginOrUpgrade} from '../site/origin-policy.js';
+import {redactUrl} from '../site/redact.js';
+import {deriveSiteRoot} from '../site/site-root.js';
+import {assertSecureTransport} from '../site/transport.js';
+import {ArcGISClient, type CallContext} from '../token/arcgis-client.js';
+import {parseTokenResponse, type IssuedToken} from '../token/issued-token.js';
+import {TokenSource, type CurrentToken} from '../token/token-source.js';
+import {convertGetToPost} from '../http/force-post.js';
+import {isStreamBody} from '../http/form-body.js';
+import {isInvalidTokenResponse} from '../http/invalid-token.js';
+import {readState, writeState} from '../http/request-state.js';
+import {choosePlacement, hasCallerToken, placeToken, removeToken} from '../http/token-placement.js';
+
+/** The got hooks a handler contributes; usable in `got(url, {hooks})` and `got.extend({hooks})`. */
+export type AuthHooks = Pick<Hooks, 'beforeRequest' | 'beforeRedirect' | 'afterResponse' | 'beforeError'>;
+
+/** The site a handler serves: bound by the first request, as in the Python original. */
+export type Site = {
+	/** Origin of the first request; tokens go to this origin (or its https upgrade) only. */
+	readonly origin: URL;
+	/** Everything before `/rest`, `/admin`, `/sharing` or `/tokens`, or origin + `/<instance>`. */
+	readonly root: string;
+};
+
+let handlerCount = 0;
+
+/**
+What every handler shares: the got hooks, the site binding, token sources, placement, refresh on
+498/499, redirects and transport rules. A subclass says only where its tokens come from
+({@link tokenEndpoint}).
+*/
+export abstract class ArcGISAuthBase {
+	/** The got hooks to pass as `hooks` (or to merge with your own). */
+	readonly hooks: AuthHooks;
+
+	/** @internal The options after defaults. */
+	protected readonly settings: ResolvedOptions;
+	/** @internal The handler's own HTTP client (discovery, generateToken). */
+	protected readonly client: ArcGISClient;
+
+	#username: string | undefined;
+	#password: string | undefined;
+	#site: Site | undefined;
+	#sources = new Map<string, TokenSource<CallContext>>();
+	#lastSource: TokenSource<CallContext> | undefined;
+	readonly #contextKey = `got-arcgis-auth#${++handlerCount}`;
+
+	protected constructor(username: string | undefined, password: string | undefined, options: AuthOptions | undefined, credentialsRequired: boolean) {
+		checkCredentials(username, password, credentialsRequired);
+		this.#username = username;
+		this.#password = password;
+		this.settings = resolveOptions(options);
+		this.client = new ArcGISClient(this.settings.verify);
+
+		const beforeRequest: BeforeRequestHook = async options => this.#beforeRequest(options);
+		const beforeRedirect: BeforeRedirectHook = (options, response) => {
+			this.#beforeRedirect(options, new URL(response.url));
+		};
+
+		const afterResponse: AfterResponseHook = async (response, retry) => this.#afterResponse(response, retry);
+		const beforeError: BeforeErrorHook = error => this.#beforeError(error);
+		this.hooks = {beforeRequest: [beforeRequest], beforeRedirect: [beforeRedirect], afterResponse: [afterResponse], beforeError: [beforeError]};
+	}
+
+	/** The username the handler logs in with, if any. */
+	get username(): string | undefined {
+		return this.#username;
+	}
+
+	/** The token in use (the last one obtained), as Python's `auth.token`. */
+	get token(): string | undefined {
+		return this.#lastSource?.current?.token;
+	}
+
+	/** When that token expires, as the server stated it. */
+	get expires(): Date | undefined {
+		return this.#lastSource?.current?.expires;
+	}
+
+	/** The site the handler is bound to (after its first request). */
+	get site(): Site | undefined {
+		return this.#site;
+	}
+
+	/**
+	Forgets tokens, discovery results and a kept login failure: the next request starts afresh.
+	After a failed login this is the one way to try again (accounts lock after a few failures).
+	*/
+	reset(): void {
+		for (const source of this.#sources.values()) {
+			source.reset();
+		}
+
+		this.#sources.clear();
+		this.#lastSource = undefined;
+		this.#site = undefined;
+		this.resetSite();
+	}
+
+	/** Replaces the credentials and resets the handler. */
+	setCredentials(username: string, password: string): void {
+		checkCredentials(username, password, true);
+		this.#username = username;
+		this.#password = password;
+		this.reset();
+	}
+
+	/**
+	A token for a URL of the site, obtained as a request to it would obtain one (binding the site if
+	this is the first use). Undefined when the site does not use tokens.
+	*/
+	async getToken(url: string | URL): Promise<string | undefined> {
+		const target = new URL(url);
+		const site = this.#bind(target);
+		if (!isSameOriginOrUpgrade(site.origin, target)) {
+			return undefined;
+		}
+
+		const found = await this.#tokenFor(target, site, {});
+		return found?.token.token;
+	}
+
+	/** @internal Where tokens for this URL come from; undefined when the site uses no tokens. */
+	protected abstract tokenEndpoint(url: URL, site: Site, call: CallContext): Promise<URL | undefined>;
+
+	/** @internal A subclass forgets what it learnt about the site. */
+	protected resetSite(): void {
+		// Nothing by default.
+	}
+
+	/** @internal The label of the handler in messages and debug output. */
+	protected abstract get kind(): string;
+
+	[inspect.custom](): string {
+		return `${this.kind} ${inspect(this.toJSON())}`;
+	}
+
+	/** A summary without secrets, for logs and `JSON.stringify`. */
+	toJSON(): Record<string, unknown> {
+		return {
+			type: this.kind,
+			username: this.#username,
+			site: this.#site?.root,
+			hasToken: this.token !== undefined,
+			expires: this.expires?.toISOString(),
+		};
+	}
+
+	#bind(url: URL): Site {
+		this.#site ??= {origin: new URL(url.origin), root: deriveSiteRoot(url, this.settings.instance)};
+		return this.#site;
+	}
+
+	#source(endpoint: URL): TokenSource<CallContext> {
+		const key = endpoint.href;
+		let source = this.#sources.get(key);
+		if (!source) {
+			source = new TokenSource(`${this.kind} ${redactUrl(endpoint)}`, async call => this.#fetchToken(endpoint, call));
+			this.#sources.set(key, source);
+		}
+
+		return source;
+	}
+
+	async #fetchToken(endpoint: URL, call: CallContext): Promise<IssuedToken> {
+		const username = this.#username;
+		const password = this.#password;
+		if (username === undefined || password === undefined) {
+			throw new TokenAuthenticationError('INVALID_CREDENTIALS', `${this.kind}: the site at ${redactUrl(endpoint)} wants a token, and no username and password were given.`, {url: endpoint});
+		}
+
+		assertSecureTransport(endpoint, 'credentials', {allowHttp: this.settings.allowHttp});
+		const {client, referer, ip, expiration} = this.settings;
+		const form: Record<string, string> = {username, password, client, f: 'json'};
+		if (client === 'referer') {
+			form.referer = referer;
+		}
+
+		if (ip !== undefined) {
+			form.ip = ip;
+		}
+
+		if (expiration !== undefined) {
+			form.expiration = String(expiration);
+		}
+
+		const answer = await this.client.postForm(endpoint, form, call);
+		return parseTokenResponse(answer, {url: endpoint, refreshMarginMs: this.settings.refreshMarginMs, now: Date.now(), secrets: [password]});
+	}
+
+	async #tokenFor(url: URL, site: Site, call: CallContext): Promise<{token: CurrentToken; source: TokenSource<CallContext>; endpoint: URL} | undefined> {
+		const endpoint = await this.tokenEndpoint(url, site, call);
+		if (!endpoint) {
+			return undefined;
+		}
+
+		// Checked before logging in: a token that could not be used must not cost a login.
+		assertSecureTransport(url, 'a token', {allowHttp: this.settings.allowHttp});
+		const source = this.#source(endpoint);
+		const token = await source.get(call);
+		assertSecureTransport(url, 'a token', {allowHttp: this.settings.allowHttp, sslOnly: token.ssl});
+		this.#lastSource = source;
+		return {token, source, endpoint};
+	}
+
+	async #beforeRequest(options: NormalizedOptions): Promise<void> {
+		const url = options.url as URL;
+		const state = readState(options, this.#contextKey);
+		if (state.untrusted) {
+			return;
+		}
+
+		const site = this.#bind(url);
+		if (!isSameOriginOrUpgrade(site.origin, url) || (state.placement === undefined && hasCallerToken(options))) {
+			return;
+		}
+
+		try {
+			const found = await this.#tokenFor(url, site, {timeout: options.timeout, agent: options.agent});
+			if (!found) {
+				return;
+			}
+
+			let converted = state.converted ?? false;
+			if (options.method === 'GET' && this.settings.forcePost(url)) {
+				convertGetToPost(options);
+				converted = true;
+			}
+
+			if (state.placement) {
+				removeToken(options, state.placement);
+			}
+
+			const placement = choosePlacement(options, this.settings.tokenIn);
+			placeToken(options, placement, found.token.token);
+			if (this.settings.client === 'referer') {
+				// Tokens made for a referer are valid only with that Referer header.
+				options.headers.referer = this.settings.referer;
+			}
+
+			writeState(options, this.#contextKey, {...state, source: found.endpoint.href, generation: found.token.generation, placement, converted});
+			debug('%s: token %d placed in %s for %s %s', this.kind, found.token.generation, placement, options.method, redactUrl(url));
+		} catch (error: unknown) {
+			throw this.#attach(error, options);
+		}
+	}
+
+	#beforeRedirect(options: NormalizedOptions, previous: URL): void {
+		const state = readState(options, this.#contextKey);
+		if (state.placement === undefined && state.untrusted === undefined) {
+			return;
+		}
+
+		// got strips only authorization, cookie and host on a cross-host hop, and nothing on an
+		// https→http downgrade; the token (query, body, header) is this handler's to take off.
+		// The Location may also have echoed the token in its query.
+		for (const placement of ['query', 'body', 'header'] as const) {
+			removeToken(options, placement);
+		}
+
+		const trusted = !state.untrusted && isSameOriginOrUpgrade(previous, options.url as URL);
+		writeState(options, this.#contextKey, {...state, placement: undefined, generation: undefined, untrusted: !trusted});
+		debug('%s: redirect to %s, token %s', this.kind, redactUrl(options.url as URL), trusted ? 'follows' : 'withheld');
+	}
+
+	async #afterResponse(response: Response, retry: Parameters<AfterResponseHook>[1]): Promise<Response> {
+		const {options} = response.request;
+		const state = readState(options, this.#contextKey);
+		if (state.generation === undefined || state.source === undefined || !isInvalidTokenResponse(response)) {
+			return response;
+		}
+
+		if (state.refreshed) {
+			// One refresh per request: a second 498/499 goes to the caller as it is, never a loop.
+			debug('%s: token rejected again after a refresh, giving up', this.kind);
+			return response;
+		}
+
+		this.#sources.get(state.source)?.invalidate(state.generation);
+		if (isStreamBody(options.body)) {
+			throw this.#attach(new TokenAuthenticationError('TOKEN_REJECTED', `${this.kind}: the site rejected the token (HTTP ${response.statusCode} or an error 498/499) and the request cannot be sent again because its body was a stream. A fresh token will be used by the next request.`, {url: response.url}), options);
+		}
+
+		debug('%s: token %d rejected, refreshing and retrying once', this.kind, state.generation);
+		return retry({context: {[this.#contextKey]: {...state, refreshed: true}}, preserveHooks: true});
+	}
+
+	#beforeError(error: Parameters<BeforeErrorHook>[0]): Error {
+		const {options} = error;
+		if (options?.context && readState(options, this.#contextKey).source !== undefined && Object.getOwnPropertyDescriptor(error, 'options')?.enumerable) {
+			// The options of a request the handler authenticated carry its token; keep them
+			// reachable but out of util.inspect and JSON.stringify of the caller's error.
+			Object.defineProperty(error, 'options', {enumerable: false, value: options, writable: true});
+		}
+
+		return error;
+	}
+
+	/**
+	Gives each request its own copy of the error, carrying that request's options: got's retry
+	logic reads `error.options` (without them got itself throws a TypeError), and a kept login
+	failure is handed to many requests, which must not share one mutable error object.
+	*/
+	#attach(error: unknown, options: Options | NormalizedOptions): unknown {
+		return error instanceof TokenAuthenticationError ? error.forRequest(options) : error;
+	}
+}
