@@ -11,7 +11,7 @@ export type Seen = {
 	headers: Record<string, string | string[] | undefined>;
 };
 
-type TokenReply = {status?: number; body: unknown; headers?: Record<string, string>};
+type TokenReply = {status?: number; body: unknown; headers?: Record<string, string>} | {networkError: string};
 
 export type FakeSiteOptions = {
 	/** Site root path, e.g. `/arcgis`, `/tiles/abc/arcgis`, `''`. */
@@ -34,7 +34,8 @@ export class FakeSite {
 	readonly root: string;
 	readonly seen: Seen[] = [];
 	infoCalls = 0;
-	tokenCalls = 0;
+	/** Every generateToken call: the path it went to and its form. */
+	readonly tokenRequests: Array<{path: string; form: URLSearchParams}> = [];
 	/** Valid tokens; a spec may delete one to "revoke" it. */
 	readonly valid = new Set<string>();
 	/** Override the next generateToken answers (consumed in order). */
@@ -58,6 +59,10 @@ export class FakeSite {
 			password: options.password ?? 'right-password',
 		};
 		this.#mount();
+	}
+
+	get tokenCalls(): number {
+		return this.tokenRequests.length;
 	}
 
 	/** Requests that reached protected resources (neither info nor generateToken). */
@@ -91,21 +96,28 @@ export class FakeSite {
 			return path === advertised || /\/generateToken$/i.test(path);
 		};
 
-		scope.post(tokenPath).reply((_uri, body) => {
-			this.tokenCalls++;
+		scope.post(tokenPath).reply((uri, body, callback) => {
 			const form = new URLSearchParams(typeof body === 'string' ? body : '');
+			this.tokenRequests.push({path: uri, form});
 			const override = this.tokenReplies.shift();
+			if (override && 'networkError' in override) {
+				callback(Object.assign(new Error('socket hang up'), {code: override.networkError}), [0, '']);
+				return;
+			}
+
 			if (override) {
-				return [override.status ?? 200, override.body as nock.Body, override.headers ?? {}];
+				callback(null, [override.status ?? 200, override.body as nock.Body, override.headers ?? {}]);
+				return;
 			}
 
 			if (form.get('password') !== this.options.password) {
-				return [200, {error: {code: 400, message: 'Unable to generate token.', details: ['Invalid username or password.']}}];
+				callback(null, [200, {error: {code: 400, message: 'Unable to generate token.', details: ['Invalid username or password.']}}]);
+				return;
 			}
 
 			const {token, expires} = this.issue();
-			const isAdmin = /\/admin\/generateToken$/i.test(_uri.split('?')[0] ?? '');
-			return [200, {token, expires: isAdmin ? String(expires) : expires, ssl: false}];
+			const isAdmin = /\/admin\/generateToken$/i.test(uri.split('?')[0] ?? '');
+			callback(null, [200, {token, expires: isAdmin ? String(expires) : expires, ssl: false}]);
 		});
 
 		const handle = (method: string) => function (this: nock.ReplyFnContext, uri: string, body: nock.Body): nock.ReplyFnResult {
