@@ -1,7 +1,10 @@
 export {ArcGISServerTokenAuth} from './handlers/server-token-auth.js';
 export {ArcGISPortalTokenAuth} from './handlers/portal-token-auth.js';
-export type {AuthHooks, Site} from './handlers/arcgis-auth-base.js';
+export {ArcGISServerAuth} from './handlers/server-auth.js';
+export {ArcGISPortalAuth} from './handlers/portal-auth.js';
+export type {ArcGISAuthBase, AuthHooks, Site} from './handlers/arcgis-auth-base.js';
 export {createSession, type SessionOptions} from './session.js';
 export {TokenAuthenticationError, type TokenAuthenticationErrorCode, type ArcGISErrorObject} from './errors.js';
 export {WARNING_NAME} from './warnings.js';
-export type {AuthOptions, TokenPlacement, TokenClient} from './options.js';
+export type {AuthOptions, WebTierOptions, TokenPlacement, TokenClient} from './options.js';
+export type {MutualAuth} from './web-tier/kerberos.js';

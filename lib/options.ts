@@ -1,4 +1,5 @@
 import {TokenAuthenticationError} from './errors.js';
+import type {MutualAuth} from './web-tier/kerberos.js';
 
 /** Where an acquired token is put on a request. */
 export type TokenPlacement = 'auto' | 'query' | 'header';
@@ -30,6 +31,16 @@ export type AuthOptions = {
 	allowHttp?: boolean;
 };
 
+/** Options of the general handlers (ArcGISServerAuth, ArcGISPortalAuth), on top of {@link AuthOptions}. */
+export type WebTierOptions = {
+	/** The Kerberos service name to ask a ticket for. Default `HTTP@<host as in the URL>`. */
+	spn?: string;
+	/** Kerberos mutual authentication: `'required'`, `'optional'` (default) or `'disabled'`. */
+	mutualAuth?: MutualAuth;
+	/** The NTLM workstation name. Default: this machine's host name. */
+	workstation?: string;
+};
+
 /** Options after defaults and checks: what the rest of the library reads. */
 export type ResolvedOptions = {
 	verify: boolean;
@@ -42,10 +53,14 @@ export type ResolvedOptions = {
 	expiration: number | undefined;
 	refreshMarginMs: number;
 	allowHttp: boolean;
+	spn: string | undefined;
+	mutualAuth: MutualAuth;
+	workstation: string | undefined;
 };
 
 const PLACEMENTS: readonly TokenPlacement[] = ['auto', 'query', 'header'];
 const CLIENTS: readonly TokenClient[] = ['referer', 'requestip', 'ip'];
+const MUTUAL: readonly MutualAuth[] = ['required', 'optional', 'disabled'];
 
 function invalid(message: string): TokenAuthenticationError {
 	return new TokenAuthenticationError('INVALID_OPTION', `got-arcgis-auth: ${message}`);
@@ -88,7 +103,15 @@ function positive(name: string, value: unknown, unit: string): number | undefine
 }
 
 /** Applies the defaults of the product contract and rejects what cannot work, by name. */
-export function resolveOptions(options: AuthOptions = {}): ResolvedOptions {
+function optionalText(name: string, value: unknown, example: string): string | undefined {
+	if (value !== undefined && (typeof value !== 'string' || value.trim() === '' || /[\r\n]/.test(value))) {
+		throw invalid(`option ${name} must be a non-empty string such as ${example}.`);
+	}
+
+	return value;
+}
+
+export function resolveOptions(options: AuthOptions & WebTierOptions = {}): ResolvedOptions {
 	if (typeof options !== 'object' || options === null) {
 		throw invalid('options must be an object.');
 	}
@@ -127,6 +150,9 @@ export function resolveOptions(options: AuthOptions = {}): ResolvedOptions {
 		expiration,
 		refreshMarginMs: (positive('refreshMargin', options.refreshMargin, 'seconds') ?? 120) * 1000,
 		allowHttp: flag('allowHttp', options.allowHttp, false),
+		spn: optionalText('spn', options.spn, "'HTTP@gis.example.com'"),
+		mutualAuth: oneOf('mutualAuth', options.mutualAuth, MUTUAL, 'optional'),
+		workstation: optionalText('workstation', options.workstation, "'WS01'"),
 	};
 }
 

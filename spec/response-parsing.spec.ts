@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import {isInvalidTokenResponse} from '../lib/http/invalid-token.js';
 import {parseTokenResponse} from '../lib/token/issued-token.js';
-import {parseServerInfo} from '../lib/token/server-info.js';
+import {parseSiteInfo} from '../lib/token/site-info.js';
 import {computeRefreshAt} from '../lib/token/expiry.js';
 import {TokenAuthenticationError} from '../lib/index.js';
 
@@ -102,7 +102,7 @@ describe('refresh schedule', () => {
 
 describe('rest/info parsing', () => {
 	const url = new URL('https://h/arcgis/rest/info?f=json');
-	const parse = (statusCode: number, body: string) => parseServerInfo({statusCode, body, date: undefined}, url, 'https://h/arcgis');
+	const parse = (statusCode: number, body: string) => parseSiteInfo({statusCode, body}, url, new URL('https://h/arcgis/tokens/generateToken'));
 	it('uses tokenServicesUrl as given, trailing slash or not', () => {
 		const security = parse(200, JSON.stringify({authInfo: {isTokenBasedSecurity: true, tokenServicesUrl: 'https://h/arcgis/tokens/'}}));
 		assert.ok(security.tokenBased);

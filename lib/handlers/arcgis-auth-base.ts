@@ -2,7 +2,7 @@ import {inspect} from 'node:util';
 import type {AfterResponseHook, BeforeErrorHook, BeforeRedirectHook, BeforeRequestHook, Hooks, NormalizedOptions, Options, Response} from 'got';
 import {debug} from '../debug.js';
 import {TokenAuthenticationError} from '../errors.js';
-import {checkCredentials, resolveOptions, type AuthOptions, type ResolvedOptions} from '../options.js';
+import {checkCredentials, resolveOptions, type AuthOptions, type ResolvedOptions, type WebTierOptions} from '../options.js';
 import {isSameOriginOrUpgrade} from '../site/origin-policy.js';
 import {redactUrl} from '../site/redact.js';
 import {deriveSiteRoot} from '../site/site-root.js';
@@ -10,38 +10,45 @@ import {assertSecureTransport} from '../site/transport.js';
 import {ArcGISClient, type CallContext} from '../token/arcgis-client.js';
 import {parseTokenResponse, type IssuedToken} from '../token/issued-token.js';
 import {TokenSource, type CurrentToken} from '../token/token-source.js';
+import {WebTier} from '../web-tier/web-tier.js';
+import {SiteRules, type SiteKind} from './site-rules.js';
+import type {Site} from './site.js';
 import {convertGetToPost} from '../http/force-post.js';
 import {isStreamBody} from '../http/form-body.js';
 import {isInvalidTokenResponse} from '../http/invalid-token.js';
-import {readState, writeState} from '../http/request-state.js';
+import {readState, writeState, type RequestState} from '../http/request-state.js';
 import {choosePlacement, hasCallerToken, placeToken, removeToken} from '../http/token-placement.js';
 
 /** The got hooks a handler contributes; usable in `got(url, {hooks})` and `got.extend({hooks})`. */
 export type AuthHooks = Pick<Hooks, 'beforeRequest' | 'beforeRedirect' | 'afterResponse' | 'beforeError'>;
 
-/** The site a handler serves: bound by the first request, as in the Python original. */
-export type Site = {
-	/** Origin of the first request; tokens go to this origin (or its https upgrade) only. */
-	readonly origin: URL;
-	/** Everything before `/rest`, `/admin`, `/sharing` or `/tokens`, or origin + `/<instance>`. */
-	readonly root: string;
+export type {Site} from './site.js';
+
+/** What a concrete handler is: the product it talks to, and whether it speaks the web tier. */
+export type HandlerKind = {
+	/** The class name, for messages and `util.inspect`. */
+	name: string;
+	site: SiteKind;
+	/** General handlers: token, else Kerberos/NTLM; credentials optional. */
+	webTier: boolean;
 };
 
 let handlerCount = 0;
 
 /**
 What every handler shares: the got hooks, the site binding, token sources, placement, refresh on
-498/499, redirects and transport rules. A subclass says only where its tokens come from
-({@link tokenEndpoint}).
+498/499, redirects, transport rules and, for the general handlers, the web tier. A concrete handler
+only names what it is ({@link HandlerKind}): where its tokens come from is {@link SiteRules}'s.
 */
 export abstract class ArcGISAuthBase {
 	/** The got hooks to pass as `hooks` (or to merge with your own). */
 	readonly hooks: AuthHooks;
 
-	/** @internal The options after defaults. */
-	protected readonly settings: ResolvedOptions;
-	/** @internal The handler's own HTTP client (discovery, generateToken). */
-	protected readonly client: ArcGISClient;
+	readonly #kind: HandlerKind;
+	readonly #settings: ResolvedOptions;
+	readonly #client: ArcGISClient;
+	readonly #rules: SiteRules;
+	readonly #webTier: WebTier | undefined;
 
 	#username: string | undefined;
 	#password: string | undefined;
@@ -50,12 +57,17 @@ export abstract class ArcGISAuthBase {
 	#lastSource: TokenSource<CallContext> | undefined;
 	readonly #contextKey = `got-arcgis-auth#${++handlerCount}`;
 
-	protected constructor(username: string | undefined, password: string | undefined, options: AuthOptions | undefined, credentialsRequired: boolean) {
-		checkCredentials(username, password, credentialsRequired);
+	protected constructor(kind: HandlerKind, username: string | undefined, password: string | undefined, options: (AuthOptions & WebTierOptions) | undefined) {
+		checkCredentials(username, password, !kind.webTier);
+		this.#kind = kind;
 		this.#username = username;
 		this.#password = password;
-		this.settings = resolveOptions(options);
-		this.client = new ArcGISClient(this.settings.verify);
+		this.#settings = resolveOptions(options);
+		this.#client = new ArcGISClient(this.#settings.verify);
+		this.#webTier = kind.webTier
+			? new WebTier({label: kind.name, username: () => this.#username, password: () => this.#password, spn: this.#settings.spn, mutualAuth: this.#settings.mutualAuth, workstation: this.#settings.workstation})
+			: undefined;
+		this.#rules = new SiteRules(kind.site, this.#client, kind.name, this.#webTier);
 
 		const beforeRequest: BeforeRequestHook = async options => this.#beforeRequest(options);
 		const beforeRedirect: BeforeRedirectHook = (options, response) => {
@@ -99,7 +111,8 @@ export abstract class ArcGISAuthBase {
 		this.#sources.clear();
 		this.#lastSource = undefined;
 		this.#site = undefined;
-		this.resetSite();
+		this.#rules.reset();
+		this.#webTier?.reset();
 	}
 
 	/** Replaces the credentials and resets the handler. */
@@ -125,25 +138,14 @@ export abstract class ArcGISAuthBase {
 		return found?.token.token;
 	}
 
-	/** @internal Where tokens for this URL come from; undefined when the site uses no tokens. */
-	protected abstract tokenEndpoint(url: URL, site: Site, call: CallContext): Promise<URL | undefined>;
-
-	/** @internal A subclass forgets what it learnt about the site. */
-	protected resetSite(): void {
-		// Nothing by default.
-	}
-
-	/** @internal The label of the handler in messages and debug output. */
-	protected abstract get kind(): string;
-
 	[inspect.custom](): string {
-		return `${this.kind} ${inspect(this.toJSON())}`;
+		return `${this.#kind.name} ${inspect(this.toJSON())}`;
 	}
 
 	/** A summary without secrets, for logs and `JSON.stringify`. */
 	toJSON(): Record<string, unknown> {
 		return {
-			type: this.kind,
+			type: this.#kind.name,
 			username: this.#username,
 			site: this.#site?.root,
 			hasToken: this.token !== undefined,
@@ -152,7 +154,7 @@ export abstract class ArcGISAuthBase {
 	}
 
 	#bind(url: URL): Site {
-		this.#site ??= {origin: new URL(url.origin), root: deriveSiteRoot(url, this.settings.instance)};
+		this.#site ??= {origin: new URL(url.origin), root: deriveSiteRoot(url, this.#settings.instance)};
 		return this.#site;
 	}
 
@@ -160,7 +162,7 @@ export abstract class ArcGISAuthBase {
 		const key = endpoint.href;
 		let source = this.#sources.get(key);
 		if (!source) {
-			source = new TokenSource(`${this.kind} ${redactUrl(endpoint)}`, async call => this.#fetchToken(endpoint, call));
+			source = new TokenSource(`${this.#kind.name} ${redactUrl(endpoint)}`, async call => this.#fetchToken(endpoint, call));
 			this.#sources.set(key, source);
 		}
 
@@ -171,11 +173,11 @@ export abstract class ArcGISAuthBase {
 		const username = this.#username;
 		const password = this.#password;
 		if (username === undefined || password === undefined) {
-			throw new TokenAuthenticationError('INVALID_CREDENTIALS', `${this.kind}: the site at ${redactUrl(endpoint)} wants a token, and no username and password were given.`, {url: endpoint});
+			throw new TokenAuthenticationError('INVALID_CREDENTIALS', `${this.#kind.name}: the site at ${redactUrl(endpoint)} wants a token, and no username and password were given.`, {url: endpoint});
 		}
 
-		assertSecureTransport(endpoint, 'credentials', {allowHttp: this.settings.allowHttp});
-		const {client, referer, ip, expiration} = this.settings;
+		assertSecureTransport(endpoint, 'credentials', {allowHttp: this.#settings.allowHttp});
+		const {client, referer, ip, expiration} = this.#settings;
 		const form: Record<string, string> = {username, password, client, f: 'json'};
 		if (client === 'referer') {
 			form.referer = referer;
@@ -189,21 +191,21 @@ export abstract class ArcGISAuthBase {
 			form.expiration = String(expiration);
 		}
 
-		const answer = await this.client.postForm(endpoint, form, call);
-		return parseTokenResponse(answer, {url: endpoint, refreshMarginMs: this.settings.refreshMarginMs, now: Date.now(), secrets: [password]});
+		const answer = await this.#client.postForm(endpoint, form, call);
+		return parseTokenResponse(answer, {url: endpoint, refreshMarginMs: this.#settings.refreshMarginMs, now: Date.now(), secrets: [password]});
 	}
 
 	async #tokenFor(url: URL, site: Site, call: CallContext): Promise<{token: CurrentToken; source: TokenSource<CallContext>; endpoint: URL} | undefined> {
-		const endpoint = await this.tokenEndpoint(url, site, call);
+		const endpoint = await this.#rules.tokenEndpoint(url, site, call);
 		if (!endpoint) {
 			return undefined;
 		}
 
 		// Checked before logging in: a token that could not be used must not cost a login.
-		assertSecureTransport(url, 'a token', {allowHttp: this.settings.allowHttp});
+		assertSecureTransport(url, 'a token', {allowHttp: this.#settings.allowHttp});
 		const source = this.#source(endpoint);
 		const token = await source.get(call);
-		assertSecureTransport(url, 'a token', {allowHttp: this.settings.allowHttp, sslOnly: token.ssl});
+		assertSecureTransport(url, 'a token', {allowHttp: this.#settings.allowHttp, sslOnly: token.ssl});
 		this.#lastSource = source;
 		return {token, source, endpoint};
 	}
@@ -216,43 +218,63 @@ export abstract class ArcGISAuthBase {
 		}
 
 		const site = this.#bind(url);
-		if (!isSameOriginOrUpgrade(site.origin, url) || (state.placement === undefined && hasCallerToken(options))) {
+		if (!isSameOriginOrUpgrade(site.origin, url)) {
 			return;
 		}
 
 		try {
-			const found = await this.#tokenFor(url, site, {timeout: options.timeout, agent: options.agent});
-			if (!found) {
-				return;
+			let next = state;
+			if (state.placement !== undefined || !hasCallerToken(options)) {
+				next = await this.#placeToken(options, url, site, state);
 			}
 
-			let converted = state.converted ?? false;
-			if (options.method === 'GET' && this.settings.forcePost(url)) {
-				convertGetToPost(options);
-				converted = true;
+			if (this.#webTier) {
+				next = {...next, web: await this.#webTier.beforeRequest(options, url, next.web)};
 			}
 
-			if (state.placement) {
-				removeToken(options, state.placement);
-			}
-
-			const placement = choosePlacement(options, this.settings.tokenIn);
-			placeToken(options, placement, found.token.token);
-			if (this.settings.client === 'referer') {
-				// Tokens made for a referer are valid only with that Referer header.
-				options.headers.referer = this.settings.referer;
-			}
-
-			writeState(options, this.#contextKey, {...state, source: found.endpoint.href, generation: found.token.generation, placement, converted});
-			debug('%s: token %d placed in %s for %s %s', this.kind, found.token.generation, placement, options.method, redactUrl(url));
+			writeState(options, this.#contextKey, next);
 		} catch (error: unknown) {
 			throw this.#attach(error, options);
 		}
 	}
 
+	async #placeToken(options: NormalizedOptions, url: URL, site: Site, state: RequestState): Promise<RequestState> {
+		const found = await this.#tokenFor(url, site, {timeout: options.timeout, agent: options.agent});
+		if (!found) {
+			return state;
+		}
+
+		let converted = state.converted ?? false;
+		if (options.method === 'GET' && this.#settings.forcePost(url)) {
+			convertGetToPost(options);
+			converted = true;
+		}
+
+		if (state.placement) {
+			removeToken(options, state.placement);
+		}
+
+		// When the web tier owns `Authorization`, a token must use Esri's own header (tokenIn 'header').
+		const placement = choosePlacement(options, this.#settings.tokenIn);
+		placeToken(options, placement, found.token.token);
+		if (this.#settings.client === 'referer') {
+			// Tokens made for a referer are valid only with that Referer header.
+			options.headers.referer = this.#settings.referer;
+		}
+
+		debug('%s: token %d placed in %s for %s %s', this.#kind.name, found.token.generation, placement, options.method, redactUrl(url));
+		return {...state, source: found.endpoint.href, generation: found.token.generation, placement, converted};
+	}
+
 	#beforeRedirect(options: NormalizedOptions, previous: URL): void {
 		const state = readState(options, this.#contextKey);
-		if (state.placement === undefined && state.untrusted === undefined) {
+		if (state.web) {
+			// A Kerberos token is single-use and an NTLM header belongs to its connection's handshake:
+			// the next hop gets its own from beforeRequest (or none, off the site).
+			delete options.headers.authorization;
+		}
+
+		if (state.placement === undefined && state.untrusted === undefined && state.web === undefined) {
 			return;
 		}
 
@@ -264,34 +286,57 @@ export abstract class ArcGISAuthBase {
 		}
 
 		const trusted = !state.untrusted && isSameOriginOrUpgrade(previous, options.url as URL);
-		writeState(options, this.#contextKey, {...state, placement: undefined, generation: undefined, untrusted: !trusted});
-		debug('%s: redirect to %s, token %s', this.kind, redactUrl(options.url as URL), trusted ? 'follows' : 'withheld');
+		writeState(options, this.#contextKey, {...state, placement: undefined, generation: undefined, web: undefined, untrusted: !trusted});
+		debug('%s: redirect to %s, token %s', this.#kind.name, redactUrl(options.url as URL), trusted ? 'follows' : 'withheld');
 	}
 
 	async #afterResponse(response: Response, retry: Parameters<AfterResponseHook>[1]): Promise<Response> {
 		const {options} = response.request;
-		const state = readState(options, this.#contextKey);
+		let state = readState(options, this.#contextKey);
+		try {
+			if (this.#webTier && (state.web !== undefined || response.statusCode === 401) && !state.untrusted) {
+				const outcome = await this.#webTier.afterResponse(response, new URL(response.url), state.web, state.webRetried ?? false);
+				if ('retry' in outcome) {
+					return retry({...outcome.retry, context: {[this.#contextKey]: {...state, web: outcome.web, webRetried: true}}, preserveHooks: true});
+				}
+
+				state = {...state, web: outcome.web};
+			}
+
+			return this.#refreshOnInvalidToken(response, retry, options, state);
+		} catch (error: unknown) {
+			throw error instanceof Error && error.name === 'RetryError' ? error : this.#attach(error, options);
+		}
+	}
+
+	/** One refresh-and-retry when the response says the token is invalid or missing. */
+	#refreshOnInvalidToken(response: Response, retry: Parameters<AfterResponseHook>[1], options: Options, state: RequestState): Response {
 		if (state.generation === undefined || state.source === undefined || !isInvalidTokenResponse(response)) {
 			return response;
 		}
 
 		if (state.refreshed) {
 			// One refresh per request: a second 498/499 goes to the caller as it is, never a loop.
-			debug('%s: token rejected again after a refresh, giving up', this.kind);
+			debug('%s: token rejected again after a refresh, giving up', this.#kind.name);
 			return response;
 		}
 
 		this.#sources.get(state.source)?.invalidate(state.generation);
 		if (isStreamBody(options.body)) {
-			throw this.#attach(new TokenAuthenticationError('TOKEN_REJECTED', `${this.kind}: the site rejected the token (HTTP ${response.statusCode} or an error 498/499) and the request cannot be sent again because its body was a stream. A fresh token will be used by the next request.`, {url: response.url}), options);
+			throw new TokenAuthenticationError('TOKEN_REJECTED', `${this.#kind.name}: the site rejected the token (HTTP ${response.statusCode} or an error 498/499) and the request cannot be sent again because its body was a stream. A fresh token will be used by the next request.`, {url: response.url});
 		}
 
-		debug('%s: token %d rejected, refreshing and retrying once', this.kind, state.generation);
+		debug('%s: token %d rejected, refreshing and retrying once', this.#kind.name, state.generation);
 		return retry({context: {[this.#contextKey]: {...state, refreshed: true}}, preserveHooks: true});
 	}
 
 	#beforeError(error: Parameters<BeforeErrorHook>[0]): Error {
 		const {options} = error;
+		if (options?.context && !error.response) {
+			// A network failure mid-handshake; an HTTP error response means the connection is fine.
+			this.#webTier?.onError(readState(options, this.#contextKey).web);
+		}
+
 		if (options?.context && readState(options, this.#contextKey).source !== undefined && Object.getOwnPropertyDescriptor(error, 'options')?.enumerable) {
 			// The options of a request the handler authenticated carry its token; keep them
 			// reachable but out of util.inspect and JSON.stringify of the caller's error.

@@ -1,3 +1,5 @@
+import type {WebState} from '../web-tier/web-tier.js';
+
 /** Anything that carries got's `context` (request options of either flavour). */
 type HasContext = {context: Record<string, unknown>};
 
@@ -7,7 +9,7 @@ export type Placement = 'query' | 'body' | 'header';
 /**
 What the handler remembers about one request, kept in got's `options.context` because that is
 what got carries from a request to its redirect hops and retries. Never a secret: the token is
-named by its generation number.
+named by its generation number (a Kerberos context or NTLM agent holds no password).
 */
 export type RequestState = {
 	/** The token endpoint whose token was placed (its URL, no secret in it). */
@@ -21,6 +23,10 @@ export type RequestState = {
 	readonly refreshed?: boolean;
 	/** A redirect led somewhere the token must not go; later hops stay unauthenticated. */
 	readonly untrusted?: boolean;
+	/** The web-tier authentication on the latest attempt (Kerberos context or NTLM connection). */
+	readonly web?: WebState;
+	/** The request already had its one web-tier retry after a 401. */
+	readonly webRetried?: boolean;
 };
 
 /** Reads the handler's state; `key` is per handler so two handlers on one request never mix. */

@@ -14,6 +14,8 @@ export type RawAnswer = {
 	statusCode: number;
 	body: string;
 	date: string | undefined;
+	/** Node's flat raw header list: repeated WWW-Authenticate headers stay apart there. */
+	rawHeaders: string[];
 };
 
 /**
@@ -54,7 +56,7 @@ export class ArcGISClient {
 				...(call.timeout ? {timeout: call.timeout} : {}),
 				...(call.agent ? {agent: call.agent} : {}),
 			});
-			return {statusCode: response.statusCode, body: response.body, date: response.headers.date};
+			return {statusCode: response.statusCode, body: response.body, date: response.headers.date, rawHeaders: response.rawHeaders};
 		} catch (error: unknown) {
 			if (error instanceof RequestError) {
 				throw new TokenAuthenticationError('NETWORK_ERROR', `Could not reach ${redactUrl(url)}: ${error.message}`, {url, cause: error});

@@ -3,22 +3,23 @@ import {describeArcGISError, readArcGISError} from './arcgis-error.js';
 import {parseJsonBody} from './json-body.js';
 import type {RawAnswer} from './arcgis-client.js';
 
-export type ServerSecurity =
+export type SiteSecurity =
 	| {tokenBased: true; tokenServicesUrl: URL}
 	| {tokenBased: false};
 
 /**
-Reads `rest/info`. `tokenServicesUrl` is used as given: it may end in a slash without
-`generateToken`, or point at a portal or at www.arcgis.com for hosted servers.
+Reads a server's `rest/info` or a portal's `sharing/rest/info` (the same `authInfo` shape).
+`tokenServicesUrl` is used as given: it may end in a slash without `generateToken`, or point at a
+portal or at www.arcgis.com for hosted servers; `defaultTokenUrl` stands in where it is missing.
 */
-export function parseServerInfo(answer: RawAnswer, infoUrl: URL, root: string): ServerSecurity {
+export function parseSiteInfo(answer: Pick<RawAnswer, 'statusCode' | 'body'>, infoUrl: URL, defaultTokenUrl: URL): SiteSecurity {
 	const where = `the site information at ${infoUrl.origin}${infoUrl.pathname}`;
 	const fail = (reason: string, arcgisError?: ReturnType<typeof readArcGISError>) =>
 		new TokenAuthenticationError('DISCOVERY_FAILED', `${where} ${reason}`, {url: infoUrl, arcgisError});
 
 	const parsed = parseJsonBody(answer.body);
 	if (!parsed.ok) {
-		throw fail(`answered HTTP ${answer.statusCode} with ${parsed.reason}. Is ${root} an ArcGIS Server site?`);
+		throw fail(`answered HTTP ${answer.statusCode} with ${parsed.reason}. Is this an ArcGIS site?`);
 	}
 
 	const arcgisError = readArcGISError(parsed.value);
@@ -41,8 +42,8 @@ export function parseServerInfo(answer: RawAnswer, infoUrl: URL, root: string): 
 	}
 
 	if (typeof tokenServicesUrl !== 'string' || tokenServicesUrl.trim() === '') {
-		// Servers of every version accept tokens here; older ones omitted the field.
-		return {tokenBased: true, tokenServicesUrl: new URL(`${root}/tokens/generateToken`)};
+		// Older versions omitted the field; their token endpoint sits where it always did.
+		return {tokenBased: true, tokenServicesUrl: defaultTokenUrl};
 	}
 
 	try {

@@ -1,0 +1,96 @@
+import {debug} from '../debug.js';
+import {TokenAuthenticationError} from '../errors.js';
+import {isAdminUrl} from '../site/site-root.js';
+import type {ArcGISClient, CallContext, RawAnswer} from '../token/arcgis-client.js';
+import {parseSiteInfo} from '../token/site-info.js';
+import {SingleFlight} from '../single-flight.js';
+import {emitAuthWarning} from '../warnings.js';
+import type {WebTier} from '../web-tier/web-tier.js';
+import {readChallenges} from '../web-tier/www-authenticate.js';
+import type {Site} from './site.js';
+
+/** Which product a handler talks to. */
+export type SiteKind = 'server' | 'portal';
+
+/** How a site wants to be authenticated, as its info endpoint answered an anonymous GET. */
+type Posture = {mode: 'token'; tokenServicesUrl: URL} | {mode: 'anonymous'} | {mode: 'web-tier'};
+
+/**
+Where a site's tokens come from — the one difference between server and portal handlers:
+
+- server: `{root}/rest/info` says whether the site uses tokens and where they come from; URLs
+  under `{root}/admin` use `{root}/admin/generateToken`, which is never advertised;
+- portal: `{root}/sharing/rest/generateToken`; the general handler first asks
+  `{root}/sharing/rest/info` (a GET: the original's HEAD probe failed on some sites).
+
+An anonymous 401 on the probe means the web tier (IIS Integrated Windows Authentication) owns the
+site: general handlers hand it to their WebTier, token handlers say which class to use instead.
+*/
+export class SiteRules {
+	readonly #kind: SiteKind;
+	readonly #client: ArcGISClient;
+	readonly #label: string;
+	readonly #webTier: WebTier | undefined;
+	#posture = new SingleFlight<Posture>();
+	#warned = false;
+
+	constructor(kind: SiteKind, client: ArcGISClient, label: string, webTier: WebTier | undefined) {
+		this.#kind = kind;
+		this.#client = client;
+		this.#label = label;
+		this.#webTier = webTier;
+	}
+
+	/** The token endpoint for a URL of the site, or undefined when requests go without a token. */
+	async tokenEndpoint(url: URL, site: Site, call: CallContext): Promise<URL | undefined> {
+		const fixed = new URL(`${site.root}/sharing/rest/generateToken`);
+		// The portal token handler needs no probe: the portal's token endpoint never moves.
+		if (this.#kind === 'portal' && !this.#webTier) {
+			return fixed;
+		}
+
+		const posture = await this.#posture.get(async () => this.#probe(site, call));
+		if (posture.mode === 'anonymous' && !this.#warned) {
+			this.#warned = true;
+			// The original's behaviour: say so once and carry on without a token.
+			emitAuthWarning(`${site.root} does not use token security (isTokenBasedSecurity is not true); requests are sent without a token.`, 'NO_TOKEN_SECURITY');
+		}
+
+		if (posture.mode !== 'token') {
+			return undefined;
+		}
+
+		return this.#kind === 'server' && isAdminUrl(url, site.root) ? new URL(`${site.root}/admin/generateToken`) : posture.tokenServicesUrl;
+	}
+
+	reset(): void {
+		this.#posture.clear();
+		this.#warned = false;
+	}
+
+	async #probe(site: Site, call: CallContext): Promise<Posture> {
+		const server = this.#kind === 'server';
+		const infoUrl = new URL(`${site.root}/${server ? 'rest/info' : 'sharing/rest/info'}?f=json`);
+		debug('%s: probing %s', this.#label, infoUrl.href);
+		const answer = await this.#client.getJson(infoUrl, call);
+		if (answer.statusCode === 401) {
+			return this.#webTierPosture(answer, infoUrl);
+		}
+
+		const defaultTokenUrl = new URL(server ? `${site.root}/tokens/generateToken` : `${site.root}/sharing/rest/generateToken`);
+		const security = parseSiteInfo(answer, infoUrl, defaultTokenUrl);
+		return security.tokenBased ? {mode: 'token', tokenServicesUrl: security.tokenServicesUrl} : {mode: 'anonymous'};
+	}
+
+	async #webTierPosture(answer: RawAnswer, infoUrl: URL): Promise<Posture> {
+		const challenges = readChallenges(answer);
+		if (!this.#webTier) {
+			const offered = challenges.map(challenge => challenge.scheme).join(', ') || 'no challenge';
+			const general = this.#kind === 'server' ? 'ArcGISServerAuth' : 'ArcGISPortalAuth';
+			throw new TokenAuthenticationError('DISCOVERY_FAILED', `${infoUrl.origin}${infoUrl.pathname} answered HTTP 401 (${offered}): the site is behind web-tier authentication. Use ${general}, which speaks Kerberos and NTLM.`, {url: infoUrl});
+		}
+
+		await this.#webTier.engage(challenges, infoUrl);
+		return {mode: 'web-tier'};
+	}
+}
