@@ -239,7 +239,7 @@ export abstract class ArcGISAuthBase {
 	}
 
 	async #placeToken(options: NormalizedOptions, url: URL, site: Site, state: RequestState): Promise<RequestState> {
-		const found = await this.#tokenFor(url, site, {timeout: options.timeout, agent: options.agent});
+		const found = await this.#tokenFor(url, site, {timeout: options.timeout, agent: options.agent, dnsLookup: options.dnsLookup});
 		if (!found) {
 			return state;
 		}

@@ -1,4 +1,4 @@
-import got, {RequestError, type Agents, type Delays} from 'got';
+import got, {RequestError, type Agents, type Delays, type OptionsInit} from 'got';
 import {TokenAuthenticationError} from '../errors.js';
 import {redactUrl} from '../site/redact.js';
 
@@ -8,6 +8,8 @@ export type CallContext = {
 	timeout?: Partial<Delays>;
 	/** The caller's agents: the token call reuses the session's keep-alive connections. */
 	agent?: Agents;
+	/** The caller's name resolution: the site must resolve the same way for the handler's calls. */
+	dnsLookup?: OptionsInit['dnsLookup'];
 };
 
 export type RawAnswer = {
@@ -55,6 +57,7 @@ export class ArcGISClient {
 				...request,
 				...(call.timeout ? {timeout: call.timeout} : {}),
 				...(call.agent ? {agent: call.agent} : {}),
+				...(call.dnsLookup ? {dnsLookup: call.dnsLookup} : {}),
 			});
 			return {statusCode: response.statusCode, body: response.body, date: response.headers.date, rawHeaders: response.rawHeaders};
 		} catch (error: unknown) {

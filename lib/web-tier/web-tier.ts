@@ -179,13 +179,18 @@ export class WebTier {
 		}
 
 		if (web.kind === 'kerberos') {
-			const next = this.#mode ? fallbackAfter(this.#order, this.#mode) : undefined;
+			// Relative to Kerberos, not to the current mode: with concurrent requests, another one's
+			// 401 may already have switched the site to NTLM.
+			const next = fallbackAfter(this.#order, web);
 			if (!next || retried) {
 				throw new TokenAuthenticationError('WEB_TIER_FAILED', `Kerberos authentication to ${url.host} failed: the server rejected the token (is the SPN ${servicePrincipal(url, this.#settings.spn).replace('@', '/')} registered for this site, and is the ticket from the right realm?).`, {url});
 			}
 
-			debug('%s: server rejected Kerberos; falling back to NTLM', this.#settings.label);
-			this.#mode = next;
+			if (this.#mode?.kind === 'kerberos') {
+				debug('%s: server rejected Kerberos; falling back to NTLM', this.#settings.label);
+				this.#mode = next;
+			}
+
 			return {retry: {headers: {authorization: undefined}}, web: undefined};
 		}
 

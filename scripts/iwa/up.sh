@@ -89,9 +89,10 @@ chmod 644 "$IWA_DIR/http.keytab"
 krb5kdc -n -r "$REALM" -P "$IWA_DIR/run/krb5kdc.pidfile" >"$IWA_DIR/kdc.out" 2>&1 &
 echo $! > "$IWA_DIR/krb5kdc.pid"
 
-# gss-ntlmssp's user database: DOMAIN:user:password; the empty-domain line matches a user sent
-# without a domain (user@domain as one string, or a bare name).
-printf 'EXAMPLE:%s:%s\n:%s:%s\n' "$USER_NAME" "$USER_PASSWORD" "$USER_NAME" "$USER_PASSWORD" > "$IWA_DIR/ntlm-users"
+# gss-ntlmssp's user database: DOMAIN:user:password. Active Directory accepts the NetBIOS name
+# (EXAMPLE\alice) and the DNS name (alice@example.test → domain EXAMPLE.TEST); the empty-domain
+# line matches a bare user name.
+printf '%s:%s:%s\n' EXAMPLE "$USER_NAME" "$USER_PASSWORD" "$REALM" "$USER_NAME" "$USER_PASSWORD" '' "$USER_NAME" "$USER_PASSWORD" > "$IWA_DIR/ntlm-users"
 chmod 644 "$IWA_DIR/ntlm-users"
 
 # ArcGIS-shaped JSON at extension-less paths, the same under every protected prefix.

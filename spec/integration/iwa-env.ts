@@ -1,0 +1,48 @@
+import {lookup, type LookupAddress, type LookupOptions} from 'node:dns';
+import {readFileSync} from 'node:fs';
+
+/** The environment scripts/iwa/up.sh writes, or undefined when it is not up. */
+export const iwa = process.env.IWA_BASE_URL
+	? {
+		base: process.env.IWA_BASE_URL,
+		host: process.env.IWA_HOST ?? 'arcgis.example.test',
+		user: process.env.IWA_USER ?? 'alice',
+		password: process.env.IWA_PASSWORD ?? '',
+		domain: process.env.IWA_DOMAIN ?? 'EXAMPLE',
+		accessLog: process.env.IWA_ACCESS_LOG ?? '',
+	}
+	: undefined;
+
+export const HOW_TO_ENABLE = 'IWA integration specs skipped: run scripts/iwa/up.sh (and scripts/iwa/kerberos-module.sh), then `. /tmp/got-arcgis-auth-iwa/env` before npm test.';
+
+/** The test host name is not in DNS: resolve it to 127.0.0.1 for these requests only. */
+export function dnsLookup(hostname: string, options: LookupOptions, callback: (error: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void): void {
+	if (iwa && hostname === iwa.host) {
+		if (options.all) {
+			callback(null, [{address: '127.0.0.1', family: 4}]);
+		} else {
+			callback(null, '127.0.0.1', 4);
+		}
+
+		return;
+	}
+
+	lookup(hostname, options, callback as never);
+}
+
+export type LogLine = {port: number; keepAlive: number; status: number; method: string; path: string; user: string};
+
+/** Reads Apache's access log from a byte offset (lines: client port, requests on the connection, status, method, path, user). */
+export function readAccessLog(from = 0): {lines: LogLine[]; size: number} {
+	const text = readFileSync(iwa!.accessLog);
+	const lines = text.subarray(from).toString('utf8').split('\n').filter(Boolean).map(line => {
+		const [port, keepAlive, status, method, path, user] = line.split(' ');
+		return {port: Number(port), keepAlive: Number(keepAlive), status: Number(status), method: method ?? '', path: path ?? '', user: (user ?? '').replaceAll('"', '')};
+	});
+	return {lines, size: text.length};
+}
+
+/** Waits for Apache to write the log lines of requests just answered (it logs after responding). */
+export async function settleLog(): Promise<void> {
+	await new Promise(resolve => setTimeout(resolve, 150));
+}
