@@ -1,0 +1,158 @@
+import {createServer, type IncomingMessage, type ServerResponse} from 'node:http';
+import type {AddressInfo, Socket} from 'node:net';
+import {setTimeout as delay} from 'node:timers/promises';
+import type {EmulatorContext, Route} from './context.js';
+import {resolveEmulatorOptions, type EmulatorOptions} from './options.js';
+import {BodyTooLargeError, readRequest} from './request.js';
+import {notFound, type Reply} from './responses.js';
+import {adminRoutes} from './routes/admin.js';
+import {portalRoutes} from './routes/portal.js';
+import {redirectRoutes} from './routes/redirects.js';
+import {serverRoutes} from './routes/server.js';
+import {EmulatorStats} from './stats.js';
+import {TokenStore} from './token-store.js';
+
+export type {EmulatorOptions} from './options.js';
+export type {EmulatorStats, LogEntry} from './stats.js';
+
+export type Emulator = {
+	/** The origin, e.g. `http://127.0.0.1:49152`. */
+	readonly url: string;
+	/** ArcGIS Server's root: `${url}/arcgis`. */
+	readonly serverUrl: string;
+	/** Portal's root: `${url}/portal`. */
+	readonly portalUrl: string;
+	readonly stats: EmulatorStats;
+	/** Stops listening and closes every connection, keep-alive ones included. */
+	close(): Promise<void>;
+	/** Invalidates every token issued so far (what an administrator's "revoke" does). */
+	revokeAllTokens(): void;
+	/** Changes switches while running (lifetime, error style, web tier, latency...). */
+	setOptions(options: Omit<EmulatorOptions, 'port' | 'host'>): void;
+	resetStats(): void;
+	/** Mints a valid token directly, as generateToken would (for tests that start from a token). */
+	issueToken(username?: string, options?: {lifetimeSeconds?: number; referer?: string}): {token: string; expires: number};
+};
+
+// The order matters only in that the most specific prefixes come first.
+const ROUTES: Route[] = [adminRoutes, serverRoutes, portalRoutes, redirectRoutes];
+
+const CHALLENGES: Array<[string, string]> = [['www-authenticate', 'Negotiate'], ['www-authenticate', 'NTLM']];
+
+function send(response: ServerResponse, reply: Reply): void {
+	const body = reply.body === undefined ? '' : JSON.stringify(reply.body);
+	const headers: Array<[string, string]> = [...(reply.headers ?? [])];
+	if (reply.body !== undefined) {
+		headers.push(['content-type', 'application/json; charset=utf-8']);
+	}
+
+	headers.push(['content-length', String(Buffer.byteLength(body))]);
+	// Repeated names (two WWW-Authenticate headers) need the flat raw form.
+	response.writeHead(reply.status, headers.flat());
+	response.end(body);
+}
+
+/**
+Starts an ArcGIS Server + Portal emulator on loopback: real sockets and keep-alive, the token and
+error shapes of the real products, and switches for the situations scripts must survive.
+
+```ts
+const emu = await startEmulator({tokenLifetimeSeconds: 60});
+const auth = new ArcGISServerTokenAuth('demo', 'demo1234');
+await got(`${emu.serverUrl}/rest/services?f=json`, {hooks: auth.hooks}).json();
+await emu.close();
+```
+*/
+export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
+	const resolved = resolveEmulatorOptions(options);
+	const stats = new EmulatorStats();
+	const sockets = new Set<Socket>();
+	let origin = '';
+	const context: EmulatorContext = {
+		options: resolved,
+		tokens: new TokenStore(),
+		stats,
+		get origin() {
+			return origin;
+		},
+		failures: new Map(),
+		services: new Map(),
+		portalUsers: new Map([...resolved.users.keys()].map(name => [name, {fullName: name, role: 'org_admin'}])),
+	};
+
+	const handle = async (incoming: IncomingMessage, response: ServerResponse): Promise<void> => {
+		let reply: Reply;
+		let entry: {tokenIn: 'query' | 'body' | 'header' | null; referer?: string} = {tokenIn: null};
+		try {
+			const request = await readRequest(incoming, origin);
+			entry = {tokenIn: request.tokenIn ?? null, ...(request.referer ? {referer: request.referer} : {})};
+			if (context.options.webTier && !request.headers.authorization) {
+				context.stats.count('webTier.challenge');
+				reply = {status: 401, headers: CHALLENGES};
+			} else {
+				reply = ROUTES.reduce<Reply | undefined>((found, route) => found ?? route(request, context), undefined) ?? notFound();
+			}
+		} catch (error: unknown) {
+			reply = error instanceof BodyTooLargeError
+				? {status: 413, body: {error: {code: 413, message: 'Request Entity Too Large', details: []}}}
+				: {status: 500, body: {error: {code: 500, message: 'Emulator error', details: []}}};
+		}
+
+		if (context.options.latencyMs > 0) {
+			await delay(context.options.latencyMs);
+		}
+
+		const length = incoming.headers['content-length'];
+		stats.record({method: incoming.method ?? 'GET', path: (incoming.url ?? '/').split('?')[0]!, status: reply.status, remotePort: incoming.socket.remotePort ?? 0, ...entry, ...(length === undefined ? {} : {contentLength: Number(length)})});
+		send(response, reply);
+	};
+
+	const server = createServer((incoming, response) => {
+		void handle(incoming, response);
+	});
+	server.keepAliveTimeout = 5000;
+	server.on('connection', socket => {
+		sockets.add(socket);
+		socket.once('close', () => sockets.delete(socket));
+	});
+
+	await new Promise<void>((resolve, reject) => {
+		server.once('error', reject);
+		server.listen(resolved.port, resolved.host, () => {
+			server.off('error', reject);
+			resolve();
+		});
+	});
+	const address = server.address() as AddressInfo;
+	const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+	origin = `http://${host}:${address.port}`;
+
+	return {
+		url: origin,
+		serverUrl: `${origin}/arcgis`,
+		portalUrl: `${origin}/portal`,
+		stats,
+		async close() {
+			const closed = new Promise<void>(resolve => {
+				server.close(() => resolve());
+			});
+			for (const socket of sockets) {
+				socket.destroy();
+			}
+
+			await closed;
+		},
+		revokeAllTokens() {
+			context.tokens.revokeAll();
+		},
+		setOptions(changes) {
+			context.options = resolveEmulatorOptions({...context.options, users: Object.fromEntries(context.options.users), ...changes, port: resolved.port, host: resolved.host});
+		},
+		resetStats() {
+			stats.reset();
+		},
+		issueToken(username = [...context.options.users.keys()][0]!, issue = {}) {
+			return context.tokens.mint(username, (issue.lifetimeSeconds ?? context.options.tokenLifetimeSeconds) * 1000, {referer: issue.referer});
+		},
+	};
+}

@@ -1,0 +1,64 @@
+import type {EmulatorContext} from './context.js';
+import type {EmulatorRequest} from './request.js';
+import {adminError, json, restError, type Reply} from './responses.js';
+
+type LoginKind = 'server' | 'admin' | 'portal';
+
+/**
+generateToken as ArcGIS answers it: POST form fields, credentials never in the query (405), a
+referer for client=referer, `expiration` in minutes capped by the emulator's lifetime, lockout
+after N failures, and `expires` as a number — except from the admin endpoint, which sends a string.
+*/
+export function generateToken(request: EmulatorRequest, context: EmulatorContext, kind: LoginKind): Reply {
+	context.stats.tokenCalls++;
+	context.stats.count(`${kind}.generateToken`);
+	if (request.query.has('username') || request.query.has('password')) {
+		return restError(405, 'Method not supported', 'Generate Token request should not contain username and password in the query string.');
+	}
+
+	const username = request.form.get('username') ?? '';
+	const password = request.form.get('password') ?? '';
+	if (username === '' || password === '') {
+		return restError(400, 'Unable to generate token.', ["'username' must be specified.", "'password' must be specified."]);
+	}
+
+	const client = request.form.get('client') ?? 'requestip';
+	const referer = request.form.get('referer') ?? undefined;
+	if (client === 'referer' && !referer) {
+		return restError(400, 'Unable to generate token.', "'referer' must be specified when client is 'referer'.");
+	}
+
+	const failures = context.failures.get(username) ?? 0;
+	const locked = context.options.lockoutAfter > 0 && failures >= context.options.lockoutAfter;
+	if (locked || context.options.users.get(username) !== password) {
+		context.stats.failedLogins++;
+		if (!locked) {
+			context.failures.set(username, failures + 1);
+		}
+
+		const detail = locked ? 'Too many invalid logon attempts. Try again later.' : 'Invalid username or password.';
+		return kind === 'admin' ? adminError(400, ['Unable to generate token.', detail]) : restError(400, 'Unable to generate token.', [detail]);
+	}
+
+	context.failures.delete(username);
+	const requested = Number(request.form.get('expiration'));
+	const maxMs = context.options.tokenLifetimeSeconds * 1000;
+	const lifetimeMs = Number.isFinite(requested) && requested > 0 ? Math.min(requested * 60_000, maxMs) : maxMs;
+	const {token, expires} = context.tokens.mint(username, lifetimeMs, {referer: client === 'referer' ? referer : undefined, admin: kind === 'admin'});
+	return json({token, expires: kind === 'admin' ? String(expires) : expires, ssl: context.options.ssl});
+}
+
+/** Portal token → server token (federation): `token` + `serverUrl`, no username or password. */
+export function exchangeToken(request: EmulatorRequest, context: EmulatorContext): Reply {
+	context.stats.tokenCalls++;
+	context.stats.count('portal.exchangeToken');
+	const serverUrl = (request.form.get('serverUrl') ?? '').replace(/\/+$/, '').toLowerCase();
+	const check = context.tokens.check(request.token, {referer: request.referer, refererBound: context.options.refererBound});
+	if (check !== 'valid' || serverUrl === '') {
+		return restError(400, 'Unable to generate token.', ["Unable to get 'token' from the request or cookie, for server token."]);
+	}
+
+	const owner = context.tokens.owner(request.token!) ?? '';
+	const {token, expires} = context.tokens.mint(owner, context.options.tokenLifetimeSeconds * 1000, {scope: {kind: 'server', serverUrl}});
+	return json({token, expires, ssl: context.options.ssl});
+}

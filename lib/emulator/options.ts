@@ -1,0 +1,84 @@
+import {isLoopbackHost} from '../site/transport.js';
+
+/** How the emulator answers an invalid or missing token. */
+export type ErrorStyle = 'json' | 'status';
+
+export type EmulatorOptions = {
+	/** Port on 127.0.0.1; 0 (default) picks a free one. */
+	port?: number;
+	/** Loopback only: `127.0.0.1` (default), `::1` or `localhost`. */
+	host?: string;
+	/** Users and their passwords. Default `{demo: 'demo1234'}`. */
+	users?: Record<string, string>;
+	/** Longest token lifetime, in seconds (a request's `expiration` is capped at it). Default 3600. */
+	tokenLifetimeSeconds?: number;
+	/** `'json'`: HTTP 200 with `{"error": {"code": 498}}` as ArcGIS usually does (default); `'status'`: real HTTP 498/499. */
+	errorsAs?: ErrorStyle;
+	/** Tokens made with `client=referer` are valid only with the same `Referer` header. Default true. */
+	refererBound?: boolean;
+	/** generateToken answers `ssl: true` (an HTTPS-only organisation). Default false. */
+	ssl?: boolean;
+	/** Lock a user after this many failed logins (0: never, the default). */
+	lockoutAfter?: number;
+	/** Delay added to every response, in ms. Default 0. */
+	latencyMs?: number;
+	/** `'negotiate-ntlm'`: answer requests without an Authorization header with 401 and IIS's two challenges. Default false. */
+	webTier?: false | 'negotiate-ntlm';
+	/** How rest/info advertises the token service: `.../tokens/generateToken` (default) or `.../tokens/`. */
+	tokenServicesUrlStyle?: 'generateToken' | 'trailing-slash';
+};
+
+export type ResolvedEmulatorOptions = Required<Omit<EmulatorOptions, 'users'>> & {users: Map<string, string>};
+
+function fail(message: string): never {
+	throw new TypeError(`got-arcgis-auth emulator: ${message}`);
+}
+
+function count(name: string, value: unknown, fallback: number): number {
+	if (value === undefined) {
+		return fallback;
+	}
+
+	if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+		fail(`option ${name} must be a number of 0 or more, got ${JSON.stringify(value)}.`);
+	}
+
+	return value;
+}
+
+/** Defaults and checks; an emulator is a test tool, so it listens on loopback only. */
+export function resolveEmulatorOptions(options: EmulatorOptions = {}): ResolvedEmulatorOptions {
+	const host = options.host ?? '127.0.0.1';
+	if (!isLoopbackHost(host)) {
+		fail(`host must be a loopback address (127.0.0.1, ::1, localhost), got ${JSON.stringify(host)}.`);
+	}
+
+	const users = new Map(Object.entries(options.users ?? {demo: 'demo1234'}));
+	if (users.size === 0 || [...users.values()].some(password => typeof password !== 'string' || password === '')) {
+		fail('option users must map at least one user name to a non-empty password.');
+	}
+
+	const errorsAs = options.errorsAs ?? 'json';
+	if (errorsAs !== 'json' && errorsAs !== 'status') {
+		fail("option errorsAs must be 'json' or 'status'.");
+	}
+
+	const lifetime = count('tokenLifetimeSeconds', options.tokenLifetimeSeconds, 3600);
+	if (lifetime === 0) {
+		fail('option tokenLifetimeSeconds must be more than 0.');
+	}
+
+	return {
+		port: count('port', options.port, 0),
+		host,
+		users,
+		tokenLifetimeSeconds: lifetime,
+		errorsAs,
+		refererBound: options.refererBound ?? true,
+		ssl: options.ssl ?? false,
+		lockoutAfter: count('lockoutAfter', options.lockoutAfter, 0),
+		latencyMs: count('latencyMs', options.latencyMs, 0),
+		webTier: options.webTier ?? false,
+		tokenServicesUrlStyle: options.tokenServicesUrlStyle ?? 'generateToken',
+	};
+}

@@ -1,0 +1,80 @@
+import {requireToken, type Route} from '../context.js';
+import {exchangeToken, generateToken} from '../login.js';
+import {json, restError} from '../responses.js';
+
+/** Portal for ArcGIS under `/portal/sharing/rest`: info, tokens (and their federation exchange), self, users. */
+export const portalRoutes: Route = (request, context) => {
+	const {path} = request;
+	const base = '/portal/sharing/rest';
+	if (path !== base && !path.startsWith(`${base}/`)) {
+		return undefined;
+	}
+
+	const rest = path.slice(base.length);
+	if (rest === '') {
+		context.stats.count('portal.rest');
+		return json({currentVersion: '2024.1'});
+	}
+
+	if (rest === '/info') {
+		context.stats.count('portal.info');
+		const tokenBased = !(context.options.webTier && request.headers.authorization);
+		return json({owningSystemUrl: `${context.origin}/portal`, authInfo: {tokenServicesUrl: `${context.origin}/portal/sharing/rest/generateToken`, isTokenBasedSecurity: tokenBased}});
+	}
+
+	if (rest === '/generatetoken') {
+		return request.form.has('serverUrl') && !request.form.has('username') ? exchangeToken(request, context) : generateToken(request, context, 'portal');
+	}
+
+	if (rest === '/portals/self') {
+		context.stats.count('portal.self');
+		// Anonymous access is allowed here; only a signed-in caller gets `user`.
+		const signedIn = requireToken(request, context) === undefined && request.token !== undefined;
+		const owner = signedIn ? context.tokens.owner(request.token!) : undefined;
+		const user = owner === undefined ? undefined : {username: owner, role: context.portalUsers.get(owner)?.role ?? 'org_admin'};
+		return json({id: '0123456789ABCDEF', name: 'Emulated Portal', allSSL: context.options.ssl, supportsOAuth: true, ...(user ? {user} : {})});
+	}
+
+	const denied = requireToken(request, context);
+	if (rest === '/community/self') {
+		context.stats.count('portal.communitySelf');
+		if (denied) {
+			return denied;
+		}
+
+		const owner = context.tokens.owner(request.token!) ?? '';
+		const user = context.portalUsers.get(owner);
+		return json({username: owner, fullName: user?.fullName ?? owner, role: user?.role ?? 'org_admin'});
+	}
+
+	const userMatch = /^\/community\/users\/([^/]+)$/.exec(rest);
+	if (userMatch) {
+		context.stats.count('portal.user');
+		if (denied) {
+			return denied;
+		}
+
+		const username = decodeURIComponent(userMatch[1]!);
+		const user = [...context.portalUsers].find(([name]) => name.toLowerCase() === username);
+		return user ? json({username: user[0], fullName: user[1].fullName, role: user[1].role}) : restError(400, 'User not found', [`User '${username}' does not exist.`]);
+	}
+
+	if (rest === '/portals/self/updateuserrole') {
+		context.stats.count('portal.updateUserRole');
+		if (denied) {
+			return denied;
+		}
+
+		const username = request.form.get('user') ?? '';
+		const role = request.form.get('role') ?? '';
+		const user = context.portalUsers.get(username);
+		if (request.method !== 'POST' || !user || role === '') {
+			return restError(400, 'Unable to update user role.', [`Invalid user '${username}' or role '${role}'.`]);
+		}
+
+		user.role = role;
+		return json({success: true, username});
+	}
+
+	return undefined;
+};
