@@ -1,6 +1,8 @@
-import {createServer, type IncomingMessage, type ServerResponse} from 'node:http';
+import {createServer, type IncomingMessage, type Server, type ServerResponse} from 'node:http';
+import {createServer as createHttpsServer} from 'node:https';
 import type {AddressInfo, Socket} from 'node:net';
 import {setTimeout as delay} from 'node:timers/promises';
+import {makeCertificate} from './certificate.js';
 import type {EmulatorContext, Route} from './context.js';
 import {resolveEmulatorOptions, type EmulatorOptions} from './options.js';
 import {BodyTooLargeError, readRequest} from './request.js';
@@ -22,6 +24,10 @@ export type Emulator = {
 	readonly serverUrl: string;
 	/** Portal's root: `${url}/portal`. */
 	readonly portalUrl: string;
+	/** With `https: true`: the PEM certificate to trust (`https: {certificateAuthority}` in got). */
+	readonly certificate: string | undefined;
+	/** With `https: true`: a plain-http origin whose every URL redirects (301) to the same path over https. */
+	readonly httpUrl: string | undefined;
 	readonly stats: EmulatorStats;
 	/** Stops listening and closes every connection, keep-alive ones included. */
 	close(): Promise<void>;
@@ -50,6 +56,23 @@ function send(response: ServerResponse, reply: Reply): void {
 	// Repeated names (two WWW-Authenticate headers) need the flat raw form.
 	response.writeHead(reply.status, headers.flat());
 	response.end(body);
+}
+
+async function listen(server: Server, port: number, host: string, sockets: Set<Socket>): Promise<number> {
+	server.keepAliveTimeout = 5000;
+	// Tracked so close() can end keep-alive connections instead of waiting for their timeout.
+	server.on('connection', socket => {
+		sockets.add(socket);
+		socket.once('close', () => sockets.delete(socket));
+	});
+	await new Promise<void>((resolve, reject) => {
+		server.once('error', reject);
+		server.listen(port, host, () => {
+			server.off('error', reject);
+			resolve();
+		});
+	});
+	return (server.address() as AddressInfo).port;
 }
 
 /**
@@ -107,40 +130,45 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
 		send(response, reply);
 	};
 
-	const server = createServer((incoming, response) => {
+	const certificate = resolved.https ? await makeCertificate() : undefined;
+	const onRequest = (incoming: IncomingMessage, response: ServerResponse) => {
 		void handle(incoming, response);
-	});
-	server.keepAliveTimeout = 5000;
-	server.on('connection', socket => {
-		sockets.add(socket);
-		socket.once('close', () => sockets.delete(socket));
-	});
+	};
 
-	await new Promise<void>((resolve, reject) => {
-		server.once('error', reject);
-		server.listen(resolved.port, resolved.host, () => {
-			server.off('error', reject);
-			resolve();
+	const server: Server = certificate ? createHttpsServer({cert: certificate.cert, key: certificate.key}, onRequest) : createServer(onRequest);
+	const port = await listen(server, resolved.port, resolved.host, sockets);
+	const scheme = certificate ? 'https' : 'http';
+	const host = resolved.host.includes(':') ? `[${resolved.host}]` : resolved.host;
+	origin = `${scheme}://${host}:${port}`;
+
+	// ArcGIS Server answers on 6080 (http) and 6443 (https); the http side redirects.
+	let upgrade: Server | undefined;
+	let httpUrl: string | undefined;
+	if (certificate) {
+		upgrade = createServer((incoming, response) => {
+			stats.count('redirect.upgrade');
+			response.writeHead(301, {location: `${origin}${incoming.url ?? '/'}`, 'content-length': '0'});
+			response.end();
 		});
-	});
-	const address = server.address() as AddressInfo;
-	const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-	origin = `http://${host}:${address.port}`;
+		httpUrl = `http://${host}:${await listen(upgrade, 0, resolved.host, sockets)}`;
+	}
 
 	return {
 		url: origin,
 		serverUrl: `${origin}/arcgis`,
 		portalUrl: `${origin}/portal`,
+		certificate: certificate?.cert,
+		httpUrl,
 		stats,
 		async close() {
-			const closed = new Promise<void>(resolve => {
-				server.close(() => resolve());
-			});
+			const closed = [server, upgrade].filter(item => item !== undefined).map(async item => new Promise<void>(resolve => {
+				item.close(() => resolve());
+			}));
 			for (const socket of sockets) {
 				socket.destroy();
 			}
 
-			await closed;
+			await Promise.all(closed);
 		},
 		revokeAllTokens() {
 			context.tokens.revokeAll();

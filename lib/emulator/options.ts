@@ -26,6 +26,11 @@ export type EmulatorOptions = {
 	webTier?: false | 'negotiate-ntlm';
 	/** How rest/info advertises the token service: `.../tokens/generateToken` (default) or `.../tokens/`. */
 	tokenServicesUrlStyle?: 'generateToken' | 'trailing-slash';
+	/**
+	HTTPS with a self-signed certificate made at start (see `certificate` on the emulator), plus a
+	plain-http listener (`httpUrl`) that redirects to it, as ArcGIS Server's 6080 → 6443. Default false.
+	*/
+	https?: boolean;
 };
 
 export type ResolvedEmulatorOptions = Required<Omit<EmulatorOptions, 'users'>> & {users: Map<string, string>};
@@ -80,5 +85,6 @@ export function resolveEmulatorOptions(options: EmulatorOptions = {}): ResolvedE
 		latencyMs: count('latencyMs', options.latencyMs, 0),
 		webTier: options.webTier ?? false,
 		tokenServicesUrlStyle: options.tokenServicesUrlStyle ?? 'generateToken',
+		https: options.https ?? false,
 	};
 }

@@ -1,0 +1,24 @@
+/** A certificate and key made at start, valid for the loopback names only; nothing is stored. */
+export type EmulatorCertificate = {cert: string; key: string};
+
+/**
+Generates a self-signed certificate for `localhost`, `127.0.0.1` and `::1`. The selfsigned package
+is loaded only here, so HTTP-only users of the emulator never load it.
+*/
+export async function makeCertificate(): Promise<EmulatorCertificate> {
+	const {generate} = await import('selfsigned');
+	const notBeforeDate = new Date(Date.now() - 60_000);
+	const notAfterDate = new Date(Date.now() + 7 * 24 * 3_600_000);
+	const pems = await generate([{name: 'commonName', value: 'localhost'}], {
+		keyType: 'ec',
+		curve: 'P-256',
+		algorithm: 'sha256',
+		notBeforeDate,
+		notAfterDate,
+		extensions: [
+			{name: 'basicConstraints', cA: true},
+			{name: 'subjectAltName', altNames: [{type: 2, value: 'localhost'}, {type: 7, ip: '127.0.0.1'}, {type: 7, ip: '::1'}]},
+		],
+	});
+	return {cert: pems.cert, key: pems.private};
+}
