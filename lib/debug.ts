@@ -1,7 +1,21 @@
-import {debuglog} from 'node:util';
+import {debuglog, format} from 'node:util';
+
+const nodeDebug = debuglog('got-arcgis-auth');
+let sink: ((line: string) => void) | undefined;
 
 /**
-Step-by-step tracing, on with `NODE_DEBUG=got-arcgis-auth`. Node's own mechanism needs no
-dependency. Callers pass step names and URLs already redacted: never a password or a token.
+Step-by-step tracing, on with `NODE_DEBUG=got-arcgis-auth` (Node's own mechanism: no dependency).
+Callers pass step names and redacted URLs: never a password or a token.
 */
-export const debug = debuglog('got-arcgis-auth');
+export function debug(template: string, ...args: unknown[]): void {
+	if (sink) {
+		sink(format(template, ...args));
+	} else if (nodeDebug.enabled) {
+		nodeDebug(template, ...args);
+	}
+}
+
+/** @internal Sends the trace somewhere else (the CLI's `-v`); undefined restores NODE_DEBUG. */
+export function setDebugSink(write: ((line: string) => void) | undefined): void {
+	sink = write;
+}

@@ -94,6 +94,11 @@ export abstract class ArcGISAuthBase {
 		return this.#lastSource?.current?.expires;
 	}
 
+	/** Whether the token in use is for an HTTPS-only organisation (`ssl: true`): it never travels over http. */
+	get ssl(): boolean | undefined {
+		return this.#lastSource?.current?.ssl;
+	}
+
 	/** The site the handler is bound to (after its first request). */
 	get site(): Site | undefined {
 		return this.#site;

@@ -1,0 +1,97 @@
+import {startEmulator, type EmulatorOptions} from '../../emulator/index.js';
+import {parse} from '../common-options.js';
+import {EXIT, UsageError} from '../exit-codes.js';
+import type {CliIo} from '../io.js';
+
+export const EMULATOR_HELP = `Usage: arcgis-auth emulator [options]
+
+Runs the ArcGIS Server + Portal emulator on 127.0.0.1 until interrupted (Ctrl-C).
+Default user: demo / demo1234.
+
+Options:
+      --port N              port (default: a free one)
+      --https               HTTPS with a certificate made at start, plus an http side that redirects
+      --token-lifetime S    longest token lifetime in seconds (default 3600)
+      --errors-as STYLE     json (HTTP 200 + error body, default) or status (HTTP 498/499)
+      --web-tier            answer unauthenticated requests with 401 Negotiate + NTLM (as IIS)
+      --latency MS          added to every response
+      --lockout-after N     lock a user after N failed logins
+      --user NAME:PASSWORD  a user (repeatable; replaces demo)
+  -h, --help                this help
+`;
+
+function number(value: string | undefined, name: string): number | undefined {
+	if (value === undefined) {
+		return undefined;
+	}
+
+	const parsed = Number(value);
+	if (!Number.isFinite(parsed) || parsed < 0) {
+		throw new UsageError(`--${name} takes a number, got ${JSON.stringify(value)}.`);
+	}
+
+	return parsed;
+}
+
+export async function emulatorCommand(args: string[], io: CliIo): Promise<number> {
+	const {values, positionals} = parse(args, {
+		port: {type: 'string'},
+		https: {type: 'boolean', default: false},
+		'token-lifetime': {type: 'string'},
+		'errors-as': {type: 'string'},
+		'web-tier': {type: 'boolean', default: false},
+		latency: {type: 'string'},
+		'lockout-after': {type: 'string'},
+		user: {type: 'string', multiple: true},
+		help: {type: 'boolean', short: 'h', default: false},
+	});
+	if (values.help) {
+		io.stdout.write(EMULATOR_HELP);
+		return EXIT.ok;
+	}
+
+	if (positionals.length > 0) {
+		throw new UsageError('emulator takes no arguments, only options.');
+	}
+
+	const errorsAs = values['errors-as'];
+	if (errorsAs !== undefined && errorsAs !== 'json' && errorsAs !== 'status') {
+		throw new UsageError('--errors-as must be json or status.');
+	}
+
+	const users = values.user?.map(pair => {
+		const index = pair.indexOf(':');
+		if (index <= 0 || index === pair.length - 1) {
+			throw new UsageError(`--user must look like NAME:PASSWORD, got ${JSON.stringify(pair.split(':')[0])}:...`);
+		}
+
+		return [pair.slice(0, index), pair.slice(index + 1)] as const;
+	});
+	const options: EmulatorOptions = {
+		https: values.https,
+		webTier: values['web-tier'] ? 'negotiate-ntlm' : false,
+		...(errorsAs ? {errorsAs} : {}),
+		...(users ? {users: Object.fromEntries(users)} : {}),
+	};
+	for (const [name, key] of [['port', 'port'], ['token-lifetime', 'tokenLifetimeSeconds'], ['latency', 'latencyMs'], ['lockout-after', 'lockoutAfter']] as const) {
+		const value = number(values[name], name);
+		if (value !== undefined) {
+			options[key] = value;
+		}
+	}
+
+	const emulator = await startEmulator(options);
+	io.stdout.write([
+		`ArcGIS emulator on ${emulator.url}`,
+		`  server: ${emulator.serverUrl}/rest/services?f=json`,
+		`  portal: ${emulator.portalUrl}/sharing/rest/portals/self?f=json`,
+		...(emulator.httpUrl ? [`  http (redirects to https): ${emulator.httpUrl}`] : []),
+		`  users:  ${users ? users.map(([name]) => name).join(', ') : 'demo (password demo1234)'}`,
+		'Ctrl-C to stop.',
+		'',
+	].join('\n'));
+	await io.stopped;
+	await emulator.close();
+	io.stdout.write(`stopped after ${emulator.stats.requests} requests (${emulator.stats.tokenCalls} token calls)\n`);
+	return EXIT.ok;
+}

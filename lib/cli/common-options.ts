@@ -1,0 +1,94 @@
+import {parseArgs, type ParseArgsConfig} from 'node:util';
+import type {Got} from 'got';
+import {setDebugSink} from '../debug.js';
+import type {ArcGISAuthBase} from '../handlers/arcgis-auth-base.js';
+import {createSession} from '../session.js';
+import {redactUrl} from '../site/redact.js';
+import {UsageError} from './exit-codes.js';
+import {AUTH_KINDS, makeHandler, resolveAuthKind, type AuthKind} from './handler-choice.js';
+import type {CliIo} from './io.js';
+import {obtainPassword} from './password.js';
+
+/** Options shared by the commands that authenticate (token, request). */
+export const AUTH_OPTIONS = {
+	user: {type: 'string', short: 'u'},
+	auth: {type: 'string', default: 'auto'},
+	'password-stdin': {type: 'boolean', default: false},
+	insecure: {type: 'boolean', short: 'k', default: false},
+	'allow-http': {type: 'boolean', default: false},
+	verbose: {type: 'boolean', short: 'v', default: false},
+	help: {type: 'boolean', short: 'h', default: false},
+} as const satisfies ParseArgsConfig['options'];
+
+export const AUTH_HELP = `  -u, --user NAME      username (or ARCGIS_USERNAME); DOMAIN\\\\user or user@domain for NTLM
+      --auth KIND      auto (default), server-token, portal-token, server, portal, none
+      --password-stdin read the password from standard input (else ARCGIS_PASSWORD, else a prompt)
+  -k, --insecure       do not verify TLS certificates
+      --allow-http     allow credentials and tokens over plain http to a non-loopback host
+  -v, --verbose        show the authentication steps on standard error (never a secret)
+  -h, --help           this help`;
+
+/** Parses a command's arguments; any mistake is a UsageError (exit 2). */
+type Parsed<T extends NonNullable<ParseArgsConfig['options']>> = ReturnType<typeof parseArgs<{args: string[]; options: T; allowPositionals: true; strict: true}>>;
+
+export function parse<T extends NonNullable<ParseArgsConfig['options']>>(args: string[], options: T): Parsed<T> {
+	try {
+		return parseArgs({args, options, allowPositionals: true, strict: true});
+	} catch (error: unknown) {
+		throw new UsageError(error instanceof Error ? error.message : String(error));
+	}
+}
+
+export function urlArgument(positionals: string[], command: string): URL {
+	const [first, ...rest] = positionals;
+	if (first === undefined || rest.length > 0) {
+		throw new UsageError(`${command} takes exactly one URL.`);
+	}
+
+	try {
+		return new URL(first);
+	} catch {
+		throw new UsageError(`not a URL: ${first}`);
+	}
+}
+
+type AuthValues = {user?: string; auth?: string; 'password-stdin'?: boolean; insecure?: boolean; 'allow-http'?: boolean; verbose?: boolean};
+
+/** The handler the options ask for (undefined for --auth none), with the password obtained safely. */
+export async function handlerFor(values: AuthValues, url: URL, io: CliIo): Promise<ArcGISAuthBase | undefined> {
+	if (!AUTH_KINDS.includes(values.auth as AuthKind)) {
+		throw new UsageError(`--auth must be one of ${AUTH_KINDS.join(', ')}.`);
+	}
+
+	const kind = resolveAuthKind(values.auth as AuthKind, url);
+	if (kind === 'none') {
+		return undefined;
+	}
+
+	const username = values.user ?? io.env.ARCGIS_USERNAME;
+	const password = username === undefined ? undefined : await obtainPassword({passwordStdin: values['password-stdin'] ?? false, env: io.env, stdin: io.stdin, stderr: io.stderr}, username);
+	return makeHandler(kind, username, password, {verify: !values.insecure, allowHttp: values['allow-http'] ?? false});
+}
+
+/** A session for the command: the handler's hooks, and with -v a trace of steps and requests. */
+export function clientFor(auth: ArcGISAuthBase | undefined, values: AuthValues, io: CliIo): Got {
+	const session = createSession({...(auth ? {auth} : {}), verify: !values.insecure});
+	if (!values.verbose) {
+		return session;
+	}
+
+	setDebugSink(line => io.stderr.write(`* ${line}\n`));
+	return session.extend({
+		hooks: {
+			beforeRequest: [options => {
+				io.stderr.write(`> ${options.method} ${redactUrl(options.url as URL)}\n`);
+			}],
+			afterResponse: [response => {
+				io.stderr.write(`< ${response.statusCode} ${response.statusMessage ?? ''}\n`);
+				return response;
+			}],
+		},
+	});
+}
+
+

@@ -1,0 +1,39 @@
+import {read} from 'read';
+import {UsageError} from './exit-codes.js';
+
+export type PasswordSource = {passwordStdin: boolean; env: NodeJS.ProcessEnv; stdin: NodeJS.ReadStream; stderr: NodeJS.WriteStream};
+
+async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
+	let text = '';
+	for await (const chunk of stream) {
+		text += String(chunk);
+	}
+
+	return text;
+}
+
+/**
+The password, never from the command line (it would stay in the shell history and the process
+list): `--password-stdin`, then `ARCGIS_PASSWORD`, then a prompt that does not echo (a terminal only).
+*/
+export async function obtainPassword(source: PasswordSource, username: string): Promise<string> {
+	if (source.passwordStdin) {
+		const text = (await readAll(source.stdin)).replace(/\r?\n$/, '');
+		if (text === '') {
+			throw new UsageError('--password-stdin read an empty password.');
+		}
+
+		return text;
+	}
+
+	const fromEnv = source.env.ARCGIS_PASSWORD;
+	if (fromEnv) {
+		return fromEnv;
+	}
+
+	if (!source.stdin.isTTY) {
+		throw new UsageError(`a password for ${username} is needed: use --password-stdin or ARCGIS_PASSWORD (no terminal to prompt on).`);
+	}
+
+	return read({prompt: `Password for ${username}: `, silent: true, replace: '', output: source.stderr});
+}

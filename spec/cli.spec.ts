@@ -1,0 +1,157 @@
+import assert from 'node:assert/strict';
+import {execFile, spawn} from 'node:child_process';
+import {PassThrough} from 'node:stream';
+import {fileURLToPath} from 'node:url';
+import {startEmulator, type Emulator} from '../lib/emulator/index.js';
+import {main} from '../lib/cli/main.js';
+import type {CliIo} from '../lib/cli/io.js';
+import {withoutNock} from './helpers/local-site.js';
+
+const BIN = fileURLToPath(new URL('../lib/cli/bin.ts', import.meta.url));
+
+type Run = {code: number; stdout: string; stderr: string};
+
+/** Runs the CLI in this process with captured streams (fast), as a user would call it. */
+async function cli(args: string[], options: {env?: Record<string, string>; stdin?: string} = {}): Promise<Run> {
+	const stdout = new PassThrough();
+	const stderr = new PassThrough();
+	const stdin = new PassThrough();
+	let out = '';
+	let err = '';
+	stdout.on('data', chunk => {
+		out += String(chunk);
+	});
+	stderr.on('data', chunk => {
+		err += String(chunk);
+	});
+	stdin.end(options.stdin ?? '');
+	const io: CliIo = {stdout, stderr: stderr as unknown as NodeJS.WriteStream, stdin: stdin as unknown as NodeJS.ReadStream, env: options.env ?? {}, stopped: new Promise(() => undefined)};
+	const code = await main(args, io);
+	return {code, stdout: out, stderr: err};
+}
+
+describe('the arcgis-auth CLI', () => {
+	withoutNock();
+	let emu: Emulator;
+	before(async () => {
+		emu = await startEmulator();
+	});
+	after(async () => {
+		await emu.close();
+	});
+
+	it('prints a token, its expiry and ssl, with the password from --password-stdin', async () => {
+		const run = await cli(['token', `${emu.serverUrl}/rest/services`, '-u', 'demo', '--password-stdin'], {stdin: 'demo1234\n'});
+		assert.equal(run.code, 0, run.stderr);
+		assert.match(run.stdout, /^token: {3}\S+\nexpires: \d{4}-\d\d-\d\dT.*Z\nssl: {5}false\n$/);
+	});
+
+	it('prints JSON with --json, the password from ARCGIS_PASSWORD and the user from ARCGIS_USERNAME', async () => {
+		const run = await cli(['token', `${emu.portalUrl}/sharing/rest/portals/self`, '--json', '--auth', 'portal-token'], {env: {ARCGIS_USERNAME: 'demo', ARCGIS_PASSWORD: 'demo1234'}});
+		assert.equal(run.code, 0, run.stderr);
+		const parsed = JSON.parse(run.stdout) as {token: string; expires: string; ssl: boolean};
+		assert.ok(parsed.token.length > 10);
+		assert.ok(Date.parse(parsed.expires) > Date.now());
+		assert.equal(parsed.ssl, false);
+	});
+
+	it('makes authenticated requests: -X, repeated -d, -H', async () => {
+		emu.resetStats();
+		const env = {ARCGIS_PASSWORD: 'demo1234'};
+		const query = await cli(['request', `${emu.serverUrl}/rest/services/Hosted/Parcels/FeatureServer/0/query?where=1%3D1&returnCountOnly=true&f=json`, '-u', 'demo'], {env});
+		assert.equal(query.code, 0, query.stderr);
+		assert.deepEqual(JSON.parse(query.stdout), {count: 5});
+		const stop = await cli(['request', `${emu.serverUrl}/admin/services/SampleWorldCities.MapServer/stop`, '-u', 'demo', '-X', 'POST', '-d', 'f=json', '-d', 'note=a=b', '-H', 'X-Script: nightly'], {env});
+		assert.deepEqual(JSON.parse(stop.stdout), {status: 'success'});
+		assert.equal(emu.stats.log.at(-1)?.tokenIn, 'body');
+	});
+
+	it('exits 3 when authentication fails, without the password in the message', async () => {
+		const run = await cli(['token', `${emu.serverUrl}/rest/services`, '-u', 'demo'], {env: {ARCGIS_PASSWORD: 'Wr0ng-Pass'}});
+		assert.equal(run.code, 3);
+		assert.match(run.stderr, /INVALID_CREDENTIALS/);
+		assert.ok(!run.stderr.includes('Wr0ng-Pass'));
+	});
+
+	it('exits 4 on an HTTP error or an ArcGIS error body, printing the body', async () => {
+		const missing = await cli(['request', `${emu.url}/nope`, '--auth', 'none']);
+		assert.equal(missing.code, 4);
+		const denied = await cli(['request', `${emu.serverUrl}/rest/services?f=json`, '--auth', 'none']);
+		assert.equal(denied.code, 4);
+		assert.match(denied.stdout, /"code":499/);
+	});
+
+	it('exits 2 on usage errors, and will not prompt without a terminal', async () => {
+		for (const args of [[], ['bogus'], ['token'], ['token', 'not a url'], ['token', 'http://x', '--bogus'], ['request', 'http://x', '--auth', 'kerberos'], ['request', 'http://x', '-d', 'novalue', '--auth', 'none']]) {
+			const run = await cli(args);
+			assert.equal(run.code, 2, args.join(' '));
+		}
+
+		const noTerminal = await cli(['token', `${emu.serverUrl}/rest/services`, '-u', 'demo']);
+		assert.equal(noTerminal.code, 2);
+		assert.match(noTerminal.stderr, /--password-stdin or ARCGIS_PASSWORD/);
+	});
+
+	it('has --help for every command', async () => {
+		for (const command of ['token', 'request', 'emulator', 'demo']) {
+			const run = await cli([command, '--help']);
+			assert.equal(run.code, 0);
+			assert.match(run.stdout, new RegExp(`Usage: arcgis-auth ${command}`));
+		}
+
+		assert.match((await cli(['--help'])).stdout, /Exit codes: 0 ok, 2 usage, 3 authentication failed, 4 HTTP or ArcGIS error/);
+	});
+
+	it('shows the steps with -v, and never the password or the token', async () => {
+		emu.resetStats();
+		const run = await cli(['request', `${emu.serverUrl}/rest/services?f=json`, '-u', 'demo', '-v'], {env: {ARCGIS_PASSWORD: 'demo1234'}});
+		assert.equal(run.code, 0);
+		assert.match(run.stderr, /\* ArcGISServerAuth: probing/);
+		assert.match(run.stderr, /token 1 placed in body/);
+		assert.match(run.stderr, /> POST http:\/\/127\.0\.0\.1:\d+\/arcgis\/rest\/services\n< 200/);
+		assert.ok(!run.stderr.includes('demo1234'));
+		for (const line of run.stderr.split('\n')) {
+			assert.ok(!/token=[^R&\s]/.test(line), line);
+		}
+	});
+
+	it('runs the emulator from the command line until SIGTERM (the installed binary)', async function () {
+		this.timeout(20_000);
+		const child = spawn(process.execPath, ['--import', 'tsx', BIN, 'emulator', '--port', '0', '--token-lifetime', '60'], {stdio: ['ignore', 'pipe', 'pipe']});
+		let out = '';
+		child.stdout.on('data', chunk => {
+			out += String(chunk);
+		});
+		await new Promise<void>((resolve, reject) => {
+			child.stdout.on('data', () => {
+				if (out.includes('Ctrl-C to stop.')) {
+					resolve();
+				}
+			});
+			child.once('exit', () => reject(new Error(`exited early: ${out}`)));
+		});
+		const url = /ArcGIS emulator on (\S+)/.exec(out)?.[1];
+		assert.ok(url);
+		const run = await cli(['token', `${url}/arcgis/rest/services`, '-u', 'demo', '--json'], {env: {ARCGIS_PASSWORD: 'demo1234'}});
+		assert.equal(run.code, 0);
+		child.kill('SIGTERM');
+		const code = await new Promise(resolve => child.once('exit', resolve));
+		assert.equal(code, 0);
+		assert.match(out, /stopped after \d+ requests \(1 token calls\)/);
+	});
+
+	it('runs the demo that npm start runs', async function () {
+		this.timeout(20_000);
+		const {stdout} = await new Promise<{stdout: string}>((resolve, reject) => {
+			execFile(process.execPath, ['--import', 'tsx', BIN, 'demo'], (error, out) => {
+				if (error) {
+					reject(error);
+				} else {
+					resolve({stdout: out});
+				}
+			});
+		});
+		assert.match(stdout, /1\. got\(url, \{hooks: auth\.hooks\}\) listed 2 services/);
+		assert.match(stdout, /6\. a wrong password: 3 requests rejected with INVALID_CREDENTIALS, 1 login attempt/);
+	});
+});
