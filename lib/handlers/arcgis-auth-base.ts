@@ -259,7 +259,6 @@ export abstract class ArcGISAuthBase {
 			removeToken(options, state.placement);
 		}
 
-		// When the web tier owns `Authorization`, a token must use Esri's own header (tokenIn 'header').
 		const placement = choosePlacement(options, this.#settings.tokenIn);
 		placeToken(options, placement, found.token.token);
 		if (this.#settings.client === 'referer') {
@@ -273,21 +272,23 @@ export abstract class ArcGISAuthBase {
 
 	#beforeRedirect(options: NormalizedOptions, previous: URL): void {
 		const state = readState(options, this.#contextKey);
+		if (state.placement === undefined && state.untrusted === undefined && state.web === undefined) {
+			return;
+		}
+
 		if (state.web) {
 			// A Kerberos token is single-use and an NTLM header belongs to its connection's handshake:
 			// the next hop gets its own from beforeRequest (or none, off the site).
 			delete options.headers.authorization;
 		}
 
-		if (state.placement === undefined && state.untrusted === undefined && state.web === undefined) {
-			return;
-		}
-
-		// got strips only authorization, cookie and host on a cross-host hop, and nothing on an
-		// https→http downgrade; the token (query, body, header) is this handler's to take off.
-		// The Location may also have echoed the token in its query.
-		for (const placement of ['query', 'body', 'header'] as const) {
-			removeToken(options, placement);
+		if (state.placement !== undefined) {
+			// got strips only authorization, cookie and host on a cross-host hop, and nothing on an
+			// https→http downgrade; the token (query, body, header) is this handler's to take off.
+			// The Location may also have echoed the token in its query.
+			for (const placement of ['query', 'body', 'header'] as const) {
+				removeToken(options, placement);
+			}
 		}
 
 		const trusted = !state.untrusted && isSameOriginOrUpgrade(previous, options.url as URL);
