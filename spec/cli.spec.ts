@@ -30,7 +30,23 @@ async function cli(args: string[], options: {env?: Record<string, string>; stdin
 	return {code, stdout: out, stderr: err};
 }
 
-describe('the arcgis-auth CLI', () => {
+/** Runs the CLI as a child process, as a shell would. */
+async function cliProcess(args: string[], options: {env?: Record<string, string>; stdin?: string} = {}): Promise<Run> {
+	return new Promise((resolve, reject) => {
+		const child = execFile(process.execPath, ['--import', 'tsx', BIN, ...args], {env: {PATH: process.env.PATH ?? '', ...options.env}}, (error, stdout, stderr) => {
+			if (error && typeof error.code !== 'number') {
+				reject(error);
+				return;
+			}
+
+			resolve({code: typeof error?.code === 'number' ? error.code : 0, stdout, stderr});
+		});
+		child.stdin?.end(options.stdin ?? '');
+	});
+}
+
+describe('the arcgis-auth CLI', function () {
+	this.timeout(20_000);
 	withoutNock();
 	let emu: Emulator;
 	before(async () => {
@@ -41,7 +57,7 @@ describe('the arcgis-auth CLI', () => {
 	});
 
 	it('prints a token, its expiry and ssl, with the password from --password-stdin', async () => {
-		const run = await cli(['token', `${emu.serverUrl}/rest/services`, '-u', 'demo', '--password-stdin'], {stdin: 'demo1234\n'});
+		const run = await cliProcess(['token', `${emu.serverUrl}/rest/services`, '-u', 'demo', '--password-stdin'], {stdin: 'demo1234\n'});
 		assert.equal(run.code, 0, run.stderr);
 		assert.match(run.stdout, /^token: {3}\S+\nexpires: \d{4}-\d\d-\d\dT.*Z\nssl: {5}false\n$/);
 	});
@@ -58,7 +74,7 @@ describe('the arcgis-auth CLI', () => {
 	it('makes authenticated requests: -X, repeated -d, -H', async () => {
 		emu.resetStats();
 		const env = {ARCGIS_PASSWORD: 'demo1234'};
-		const query = await cli(['request', `${emu.serverUrl}/rest/services/Hosted/Parcels/FeatureServer/0/query?where=1%3D1&returnCountOnly=true&f=json`, '-u', 'demo'], {env});
+		const query = await cliProcess(['request', `${emu.serverUrl}/rest/services/Hosted/Parcels/FeatureServer/0/query?where=1%3D1&returnCountOnly=true&f=json`, '-u', 'demo'], {env});
 		assert.equal(query.code, 0, query.stderr);
 		assert.deepEqual(JSON.parse(query.stdout), {count: 5});
 		const stop = await cli(['request', `${emu.serverUrl}/admin/services/SampleWorldCities.MapServer/stop`, '-u', 'demo', '-X', 'POST', '-d', 'f=json', '-d', 'note=a=b', '-H', 'X-Script: nightly'], {env});
@@ -67,7 +83,7 @@ describe('the arcgis-auth CLI', () => {
 	});
 
 	it('exits 3 when authentication fails, without the password in the message', async () => {
-		const run = await cli(['token', `${emu.serverUrl}/rest/services`, '-u', 'demo'], {env: {ARCGIS_PASSWORD: 'Wr0ng-Pass'}});
+		const run = await cliProcess(['token', `${emu.serverUrl}/rest/services`, '-u', 'demo', '--password-stdin'], {stdin: 'Wr0ng-Pass\n'});
 		assert.equal(run.code, 3);
 		assert.match(run.stderr, /INVALID_CREDENTIALS/);
 		assert.ok(!run.stderr.includes('Wr0ng-Pass'));
@@ -153,5 +169,6 @@ describe('the arcgis-auth CLI', () => {
 		});
 		assert.match(stdout, /1\. got\(url, \{hooks: auth\.hooks\}\) listed 2 services/);
 		assert.match(stdout, /6\. a wrong password: 3 requests rejected with INVALID_CREDENTIALS, 1 login attempt/);
+		assert.match(stdout, /7\. the CLI: .* → \{"count":5\} \(exit 0\)/);
 	});
 });

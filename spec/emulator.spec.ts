@@ -171,6 +171,34 @@ describe('the emulator', () => {
 		assert.deepEqual(response.headersDistinct['www-authenticate'], ['Negotiate', 'NTLM']);
 	});
 
+	it('answers ssl: true for an HTTPS-only organisation, in generateToken and portals/self', async () => {
+		emu.setOptions({ssl: true});
+		assert.equal((await login(emu)).ssl, true);
+		assert.equal((await http(`${emu.portalUrl}/sharing/rest/portals/self?f=json`).json<{allSSL: boolean}>()).allSSL, true);
+	});
+
+	it('takes its users from the users option', async () => {
+		const custom = await startEmulator({users: {alice: 'alice-secret-1'}});
+		try {
+			assert.equal(typeof (await login(custom, {username: 'alice', password: 'alice-secret-1'})).token, 'string');
+			assert.ok((await login(custom)).error, 'the default user is gone');
+		} finally {
+			await custom.close();
+		}
+	});
+
+	it('adds latency to every answer', async () => {
+		emu.setOptions({latencyMs: 150});
+		const started = performance.now();
+		await http(`${emu.serverUrl}/rest/info?f=json`);
+		assert.ok(performance.now() - started >= 140);
+	});
+
+	it('refuses bodies over 1 MiB with 413', async () => {
+		const response = await http.post(`${emu.serverUrl}/rest/services`, {body: 'x'.repeat(1024 * 1024 + 1), headers: {'content-type': 'text/plain'}});
+		assert.equal(response.statusCode, 413);
+	});
+
 	it('counts per endpoint and keeps no secret in its log', async () => {
 		await login(emu, {password: 'not-the-password-1'});
 		await http(`${emu.serverUrl}/rest/info?f=json`);

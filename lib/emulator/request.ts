@@ -29,11 +29,14 @@ async function readBody(request: IncomingMessage): Promise<Buffer> {
 	let size = 0;
 	for await (const chunk of request) {
 		size += (chunk as Buffer).length;
-		if (size > MAX_BODY_BYTES) {
-			throw new BodyTooLargeError('body too large');
+		// Past the cap the rest is read and dropped: leaving it unread would stall the client's upload.
+		if (size <= MAX_BODY_BYTES) {
+			chunks.push(chunk as Buffer);
 		}
+	}
 
-		chunks.push(chunk as Buffer);
+	if (size > MAX_BODY_BYTES) {
+		throw new BodyTooLargeError('body too large');
 	}
 
 	return Buffer.concat(chunks);

@@ -1,3 +1,4 @@
+import {PassThrough, Readable} from 'node:stream';
 import got from 'got';
 import {startEmulator} from '../../emulator/index.js';
 import {ArcGISPortalTokenAuth} from '../../handlers/portal-token-auth.js';
@@ -5,6 +6,7 @@ import {ArcGISServerTokenAuth} from '../../handlers/server-token-auth.js';
 import {createSession} from '../../session.js';
 import {EXIT} from '../exit-codes.js';
 import type {CliIo} from '../io.js';
+import {requestCommand} from './request.js';
 
 export const DEMO_HELP = `Usage: arcgis-auth demo
 
@@ -48,6 +50,16 @@ export async function demoCommand(args: string[], io: CliIo): Promise<number> {
 		const errors = await Promise.allSettled([1, 2, 3].map(async () => got(`${emu.serverUrl}/rest/services?f=json`, {hooks: wrong.hooks})));
 		const attempts = emu.stats.failedLogins;
 		say(`6. a wrong password: ${errors.filter(result => result.status === 'rejected').length} requests rejected with ${(errors[0] as PromiseRejectedResult).reason.code as string}, ${attempts} login attempt (no lockout risk)`);
+
+		const url = `${emu.serverUrl}/rest/services/Hosted/Parcels/FeatureServer/0/query?where=1%3D1&returnCountOnly=true&f=json`;
+		const captured = new PassThrough();
+		let printed = '';
+		captured.on('data', chunk => {
+			printed += String(chunk);
+		});
+		const stdin = Readable.from(['demo1234\n']) as unknown as NodeJS.ReadStream;
+		const code = await requestCommand([url, '-u', 'demo', '--password-stdin'], {...io, stdout: captured, stdin, env: {}});
+		say(`7. the CLI: arcgis-auth request '<layer>/query?returnCountOnly=true&f=json' -u demo --password-stdin → ${printed.trim()} (exit ${code})`);
 
 		say(`\n${emu.stats.requests} requests served, ${emu.stats.tokenCalls} token calls.`);
 		return EXIT.ok;
