@@ -35,5 +35,8 @@ export async function obtainPassword(source: PasswordSource, username: string): 
 		throw new UsageError(`a password for ${username} is needed: use --password-stdin or ARCGIS_PASSWORD (no terminal to prompt on).`);
 	}
 
-	return read({prompt: `Password for ${username}: `, silent: true, replace: '', output: source.stderr});
+	const password = await read({prompt: `Password for ${username}: `, silent: true, replace: '', output: source.stderr});
+	// A silent prompt does not echo the Enter either.
+	source.stderr.write('\n');
+	return password;
 }
