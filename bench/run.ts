@@ -1,0 +1,104 @@
+// npm run bench [-- --json out.json] [-- --smoke]
+// The library (as built in dist/) against its baselines and its peer, side by side in one run.
+import {writeFileSync} from 'node:fs';
+import {parseArgs} from 'node:util';
+import {EmulatorThread} from './emulator-thread.js';
+import {coldStart} from './workloads/cold-start.js';
+import {memory} from './workloads/memory.js';
+import {overhead} from './workloads/overhead.js';
+import {peer} from './workloads/peer.js';
+import {expiry, ourClient, revocation} from './workloads/steady.js';
+import {webTier} from './workloads/web-tier.js';
+
+const {values} = parseArgs({options: {json: {type: 'string'}, smoke: {type: 'boolean', default: false}}});
+const smoke = values.smoke;
+// The smoke run (CI) checks counts, never times: the machines are shared and noisy.
+const size = smoke
+	? {requests: 200, cold: 50, expirySeconds: 3, lifetime: 2, memory: [200, 2000] as const, web: 20}
+	: {requests: 2000, cold: 200, expirySeconds: 10, lifetime: 2, memory: [2000, 20_000] as const, web: 200};
+
+const emu = await EmulatorThread.start();
+const log = (line: string) => process.stderr.write(`${line}\n`);
+try {
+	log(`bench: ${smoke ? 'smoke' : 'full'} run, emulator on ${emu.url} (worker thread)`);
+	const timing = smoke ? undefined : await overhead(emu, size.requests);
+	const cold = await coldStart(emu, size.cold);
+	const expiryResult = await expiry(emu, size.expirySeconds, size.lifetime);
+	const revocationResult = await revocation(emu, size.requests, 3, ourClient(emu));
+	const peerResult = await peer(emu, smoke ? 100 : size.requests);
+	const heap = smoke ? undefined : await memory(emu, size.memory[0], size.memory[1]);
+	const web = await webTier(size.web);
+
+	const targets: Array<{name: string; value: number; limit: string; pass: boolean}> = [];
+	const target = (name: string, value: number, limit: string, pass: boolean) => targets.push({name, value, limit, pass});
+	if (timing) {
+		target('overhead ratio (hooks ÷ plain got)', timing.overheadRatio, '≤ 1.10', timing.overheadRatio <= 1.1);
+	}
+
+	target('cold start: rest/info calls', cold.info, '= 1', cold.info === 1);
+	target('cold start: generateToken calls', cold.generateToken, '= 1', cold.generateToken === 1);
+	target('cold start: failed requests', cold.failed, '= 0', cold.failed === 0);
+	const expiryLimit = (expiryResult.seconds / (expiryResult.lifetimeSeconds / 2)) + 1;
+	target('expiry: token calls', expiryResult.tokenCalls, `≤ ${expiryLimit}`, expiryResult.tokenCalls <= expiryLimit);
+	target('expiry: failed requests', expiryResult.failed, '= 0', expiryResult.failed === 0);
+	target('revocation: failed requests', revocationResult.failed, '= 0', revocationResult.failed === 0);
+	target('revocation: token calls', revocationResult.tokenCalls, '= 4', revocationResult.tokenCalls === 4);
+	if (heap) {
+		target('heap growth (20k ÷ 2k requests)', heap.growthRatio, '≤ 1.10', heap.growthRatio <= 1.1);
+		target('MaxListenersExceeded warnings', heap.maxListenersWarnings, '= 0', heap.maxListenersWarnings === 0);
+	}
+
+	if (web) {
+		target('NTLM handshakes', web.ntlm.handshakes, `≤ ${web.ntlm.connections} pooled connection(s)`, web.ntlm.handshakes <= web.ntlm.connections);
+		if (web.kerberos) {
+			target('Kerberos extra 401s', web.kerberos.extra401, '≤ 1', web.kerberos.extra401 <= 1);
+		}
+	}
+
+	const report = {
+		...(timing ? {overheadRatio: timing.overheadRatio, forcePostRatio: timing.forcePostRatio, medians: timing.medians} : {}),
+		coldStart: {requests: cold.requests, info: cold.info, generateToken: cold.generateToken},
+		expiry: {seconds: expiryResult.seconds, lifetimeSeconds: expiryResult.lifetimeSeconds, tokenCalls: expiryResult.tokenCalls, failed: expiryResult.failed},
+		revocation: {requests: revocationResult.requests, failed: revocationResult.failed, tokenCalls: revocationResult.tokenCalls},
+		peer: peerResult,
+		...(heap ? {heap: {after2k: heap.after2k, after20k: heap.after20k, growthRatio: heap.growthRatio}} : {}),
+		...(web ? {ntlm: web.ntlm, ...(web.kerberos ? {kerberos: web.kerberos} : {})} : {}),
+		targets,
+	};
+
+	const rows: Array<[string, string]> = [
+		...(timing ? [
+			['overhead: hooks ÷ plain got, median per request', `${timing.overheadRatio} (${timing.medians.oursMs.toFixed(3)} ms vs ${timing.medians.plainGotMs.toFixed(3)} ms)`],
+			['forcePost on ÷ off', String(timing.forcePostRatio)],
+		] as Array<[string, string]> : []),
+		[`cold start: ${cold.requests} concurrent first requests`, `${cold.info} info, ${cold.generateToken} generateToken, ${cold.failed} failed`],
+		[`expiry: ${expiryResult.lifetimeSeconds} s tokens over ${expiryResult.seconds} s`, `${expiryResult.requests} requests, ${expiryResult.tokenCalls} token calls, ${expiryResult.failed} failed`],
+		[`revocation: 3 during ${revocationResult.requests} requests`, `${revocationResult.failed} failed, ${revocationResult.tokenCalls} token calls`],
+		[`peer ${peerResult.name} ${peerResult.version}: its time ÷ ours`, String(peerResult.sequentialRatio)],
+		['peer: revocation 3 times', `${peerResult.revocationFailed} failed, ${peerResult.revocationTokenCalls} token calls`],
+		...(heap ? [[`heap after ${heap.requests.first} / ${heap.requests.total} requests`, `${(heap.after2k / 1e6).toFixed(1)} MB / ${(heap.after20k / 1e6).toFixed(1)} MB (×${heap.growthRatio}), ${heap.maxListenersWarnings} listener warnings`]] as Array<[string, string]> : []),
+		...(web ? [
+			[`NTLM: ${web.ntlm.requests} sequential requests`, `${web.ntlm.handshakes} handshake(s) on ${web.ntlm.connections} connection(s); ×${web.ntlm.perRequestRatio} anonymous per request`],
+			...(web.kerberos ? [[`Kerberos: ${web.kerberos.requests} sequential requests`, `${web.kerberos.extra401} extra 401; ×${web.kerberos.perRequestRatio} anonymous per request`]] as Array<[string, string]> : []),
+		] as Array<[string, string]> : [['web tier', 'not measured: scripts/iwa/up.sh is not up']] as Array<[string, string]>),
+	];
+	const width = Math.max(...rows.map(([name]) => name.length));
+	console.log(`\n| ${'workload'.padEnd(width)} | result |\n|${'-'.repeat(width + 2)}|--------|`);
+	for (const [name, value] of rows) {
+		console.log(`| ${name.padEnd(width)} | ${value} |`);
+	}
+
+	console.log('');
+	for (const item of targets) {
+		console.log(`${item.pass ? 'PASS' : 'MISS'}  ${item.name}: ${item.value} (target ${item.limit})`);
+	}
+
+	if (values.json) {
+		writeFileSync(values.json, `${JSON.stringify(report, null, 2)}\n`);
+		log(`bench: figures written to ${values.json}`);
+	}
+
+	process.exitCode = targets.every(item => item.pass) ? 0 : 1;
+} finally {
+	await emu.close();
+}
