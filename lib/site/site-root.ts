@@ -30,8 +30,8 @@ export function deriveSiteRoot(url: URL, instance?: string): string {
 	const segments = url.pathname.split('/').slice(1);
 	const cut = segments.findIndex(segment => API_SEGMENTS.has(decodeSegment(segment)));
 	const kept = cut === -1 ? segments.slice(0, 1) : segments.slice(0, cut);
-	const path = kept.filter(segment => segment !== '').join('/');
-	return path === '' ? url.origin : `${url.origin}/${path}`;
+	// Empty segments (`//`) are kept as they are, so the root stays a prefix of the URL.
+	return `${url.origin}/${kept.join('/')}`.replace(/\/+$/, '');
 }
 
 /** Whether the URL addresses the ArcGIS Server Administrator API under the given root. */

@@ -75,7 +75,8 @@ export function parseChallenges(value: string): Challenge[] {
 			continue;
 		}
 
-		const challenge: Challenge = {scheme: head.toLowerCase(), params: {}};
+		// A null prototype: a server's `__proto__=...` parameter stays a parameter.
+		const challenge: Challenge = {scheme: head.toLowerCase(), params: Object.create(null) as Record<string, string>};
 		if (rest !== '') {
 			const restParam = PARAM.exec(rest);
 			if (TOKEN68.test(rest)) {
