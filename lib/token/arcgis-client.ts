@@ -62,7 +62,10 @@ export class ArcGISClient {
 			return {statusCode: response.statusCode, body: response.body, date: response.headers.date, rawHeaders: response.rawHeaders};
 		} catch (error: unknown) {
 			if (error instanceof RequestError) {
-				throw new TokenAuthenticationError('NETWORK_ERROR', `Could not reach ${redactUrl(url)}: ${error.message}`, {url, cause: error});
+				// Not got's error itself as the cause: util.inspect prints a cause, and got's carries the
+				// request options — for generateToken, the form with the password.
+				const cause = Object.assign(new Error(error.message), {code: error.code});
+				throw new TokenAuthenticationError('NETWORK_ERROR', `Could not reach ${redactUrl(url)}: ${error.message}`, {url, cause});
 			}
 
 			throw error;

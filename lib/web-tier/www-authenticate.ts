@@ -78,11 +78,13 @@ export function parseChallenges(value: string): Challenge[] {
 		// A null prototype: a server's `__proto__=...` parameter stays a parameter.
 		const challenge: Challenge = {scheme: head.toLowerCase(), params: Object.create(null) as Record<string, string>};
 		if (rest !== '') {
-			const restParam = PARAM.exec(rest);
-			if (TOKEN68.test(rest)) {
-				challenge.token = rest;
-			} else if (restParam) {
+			const restParam = TOKEN68.test(rest) ? undefined : PARAM.exec(rest);
+			if (restParam) {
 				challenge.params[restParam[1]!.toLowerCase()] = unquote(restParam[2]!);
+			} else {
+				// Data that is not a valid token68 is kept as it came: the mechanism that reads it
+				// (NTLM, Kerberos) says precisely what is wrong with it.
+				challenge.token = rest;
 			}
 		}
 

@@ -11,7 +11,7 @@ export type Seen = {
 	headers: Record<string, string | string[] | undefined>;
 };
 
-type TokenReply = {status?: number; body: unknown; headers?: Record<string, string>} | {networkError: string};
+type TokenReply = {status?: number; body: unknown; headers?: Record<string, string>; delayMs?: number} | {networkError: string};
 
 export type FakeSiteOptions = {
 	/** Site root path, e.g. `/arcgis`, `/tiles/abc/arcgis`, `''`. */
@@ -22,6 +22,8 @@ export type FakeSiteOptions = {
 	/** Token lifetime in ms, from the mocked clock (Date.now()). */
 	lifetimeMs?: number;
 	password?: string;
+	/** How issued tokens start (a canary prefix lets hygiene specs find any leak). */
+	tokenPrefix?: string;
 };
 
 /**
@@ -57,6 +59,7 @@ export class FakeSite {
 			tokenServicesUrl: options.tokenServicesUrl ?? `${origin}${this.root}/tokens/generateToken`,
 			lifetimeMs: options.lifetimeMs ?? 60 * 60 * 1000,
 			password: options.password ?? 'right-password',
+			tokenPrefix: options.tokenPrefix ?? 'tok',
 		};
 		this.#mount();
 	}
@@ -71,7 +74,7 @@ export class FakeSite {
 	}
 
 	issue(): {token: string; expires: number} {
-		const token = `tok-${++this.#counter}-${'x'.repeat(8)}`;
+		const token = `${this.options.tokenPrefix}-${++this.#counter}-${'x'.repeat(8)}`;
 		this.valid.add(token);
 		return {token, expires: Date.now() + this.options.lifetimeMs};
 	}
@@ -106,7 +109,16 @@ export class FakeSite {
 			}
 
 			if (override) {
-				callback(null, [override.status ?? 200, override.body as nock.Body, override.headers ?? {}]);
+				const answer = () => {
+					callback(null, [override.status ?? 200, override.body as nock.Body, override.headers ?? {}]);
+				};
+
+				if (override.delayMs) {
+					setTimeout(answer, override.delayMs).unref();
+				} else {
+					answer();
+				}
+
 				return;
 			}
 

@@ -1,46 +1,68 @@
-import {requireToken, type Route} from '../context.js';
+import {authenticate} from '../access.js';
+import type {Route} from '../context.js';
 import {generateToken} from '../login.js';
 import {adminError, json} from '../responses.js';
+import {adminKey, SERVER_VERSION, SERVICES} from '../sample-data.js';
 
-const OPERATION = /^\/arcgis\/admin\/services\/([^/]+\.(?:mapserver|featureserver|gpserver|imageserver))(?:\/(start|stop|status))?$/;
+const ADMIN = '/arcgis/admin';
 
-/** The Administrator API under `/arcgis/admin`: its own token endpoint, tokens in the POST body only. */
+/** `services/<folder/>name.Type[/operation]` → the service and the operation. */
+const SERVICE_PATH = /^\/services\/(.+?\.(?:mapserver|featureserver|gpserver|imageserver|geometryserver))(?:\/(start|stop|status))?$/;
+
+/**
+The Administrator API under `/arcgis/admin`: its own token endpoint (whose `expires` is a string),
+tokens read from a POST's form body only, its own error shape, and administrators only.
+*/
 export const adminRoutes: Route = (request, context) => {
 	const {path} = request;
-	if (path === '/arcgis/admin/generatetoken') {
+	if (path === `${ADMIN}/generatetoken`) {
 		return generateToken(request, context, 'admin');
 	}
 
-	if (path !== '/arcgis/admin' && !path.startsWith('/arcgis/admin/')) {
+	if (path !== ADMIN && !path.startsWith(`${ADMIN}/`)) {
 		return undefined;
 	}
 
-	context.stats.count('admin');
-	const denied = requireToken(request, context, {serverRoot: `${context.origin}/arcgis`.toLowerCase(), adminShape: true, bodyOnly: request.method === 'POST'});
+	const rest = path.slice(ADMIN.length);
+	const match = SERVICE_PATH.exec(rest);
+	const operation = match?.[2];
+	const endpoint = match ? `admin.${operation ?? 'service'}` : 'admin.other';
+	context.stats.count(rest === '' ? 'admin.info' : (rest === '/services' ? 'admin.services' : endpoint));
+	const {denied} = authenticate(request, context, {scope: 'admin'});
 	if (denied) {
 		return denied;
 	}
 
-	if (path === '/arcgis/admin') {
-		return json({resources: ['machines', 'services', 'security', 'system'], currentVersion: 11.3});
+	if (rest === '') {
+		return json({resources: ['machines', 'clusters', 'services', 'security', 'data', 'uploads', 'system', 'logs', 'mode', 'usagereports'], currentVersion: SERVER_VERSION.currentVersion});
 	}
 
-	const match = OPERATION.exec(path);
-	if (!match) {
-		return {status: 404, body: {status: 'error', messages: [`Resource '${request.url.pathname}' does not exist.`], code: 404}};
+	if (rest === '/services') {
+		return json({folderName: '/', folders: [...new Set(SERVICES.map(service => service.folder).filter(Boolean))], services: SERVICES.map(service => ({folderName: service.folder || '/', serviceName: service.name, type: service.type}))});
 	}
 
-	const name = match[1]!;
-	const operation = match[2];
+	const service = match ? SERVICES.find(item => adminKey(item) === match[1]) : undefined;
+	if (!service) {
+		return adminError(404, [`Resource '${request.url.pathname}' does not exist or is inaccessible.`], 404);
+	}
+
+	const key = adminKey(service);
 	if (operation === 'start' || operation === 'stop') {
 		if (request.method !== 'POST') {
-			return adminError(405, ['Operation requires POST.']);
+			return adminError(405, [`The '${operation}' operation requires an HTTP POST.`]);
 		}
 
-		context.services.set(name, operation === 'start');
+		if (operation === 'stop') {
+			context.stopped.add(key);
+		} else {
+			context.stopped.delete(key);
+		}
+
 		return json({status: 'success'});
 	}
 
-	const state = (context.services.get(name) ?? true) ? 'STARTED' : 'STOPPED';
-	return json(operation === 'status' ? {configuredState: state, realTimeState: state} : {serviceName: name.split('.')[0], type: name.split('.')[1]});
+	const state = context.stopped.has(key) ? 'STOPPED' : 'STARTED';
+	return json(operation === 'status'
+		? {configuredState: state, realTimeState: state}
+		: {serviceName: service.name, type: service.type, description: '', capabilities: service.type === 'FeatureServer' ? 'Query' : 'Map'});
 };
