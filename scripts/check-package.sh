@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# Packs the library as npm would publish it and installs the tarball into throwaway consumer
+# projects: the file list, an ESM import, a CommonJS require (Node's require(esm)), a TypeScript
+# consumer type-checked against the shipped types, and the installed CLI.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+cd "$root"
+npm run build --silent
+tarball=$(npm pack --silent --pack-destination "$work" | tail -n 1)
+echo "package: $tarball"
+
+# Only what users need: the build, its types, and the documents.
+unexpected=$(tar -tzf "$work/$tarball" | sed 's|^package/||' | grep -vE '^(dist/.*\.(js|d\.ts)|package\.json|README\.md|LICENSE|CHANGELOG\.md|SECURITY\.md)$' || true)
+if [ -n "$unexpected" ]; then
+	echo "unexpected files in the package:" >&2
+	echo "$unexpected" >&2
+	exit 1
+fi
+echo "contents: $(tar -tzf "$work/$tarball" | wc -l) files, all dist/*.js, dist/*.d.ts and documents"
+
+consumer=$work/consumer
+mkdir -p "$consumer"
+cd "$consumer"
+echo '{"name":"consumer","version":"1.0.0","private":true}' > package.json
+npm install --no-audit --no-fund --loglevel=error "$work/$tarball" >/dev/null
+
+cat > esm.mjs <<'JS'
+import got from 'got';
+import {ArcGISServerTokenAuth, createSession, TokenAuthenticationError} from 'got-arcgis-auth';
+import {startEmulator} from 'got-arcgis-auth/emulator';
+const emu = await startEmulator();
+const auth = new ArcGISServerTokenAuth('demo', 'demo1234');
+const client = got.extend({hooks: auth.hooks});
+const {services} = await client(`${emu.serverUrl}/rest/services?f=json`).json();
+const self = await createSession({auth}).get(`${emu.serverUrl}/rest/services?f=json`).json();
+if (services.length !== 2 || !self.services || typeof TokenAuthenticationError !== 'function') throw new Error('ESM consumer failed');
+await emu.close();
+console.log('esm: ok');
+JS
+node esm.mjs
+
+cat > cjs.cjs <<'JS'
+const {ArcGISPortalTokenAuth, createSession} = require('got-arcgis-auth');
+const {startEmulator} = require('got-arcgis-auth/emulator');
+(async () => {
+	const emu = await startEmulator();
+	const s = createSession({auth: new ArcGISPortalTokenAuth('demo', 'demo1234')});
+	const self = await s.get(`${emu.portalUrl}/sharing/rest/portals/self?f=json`).json();
+	if (self.user.username !== 'demo') throw new Error('CommonJS consumer failed');
+	await emu.close();
+	console.log('cjs: ok');
+})();
+JS
+node --no-warnings cjs.cjs
+
+cat > consumer.ts <<'TS'
+import got, {type Got} from 'got';
+import {ArcGISServerAuth, ArcGISServerTokenAuth, createSession, TokenAuthenticationError, type AuthOptions, type TokenAuthenticationErrorCode} from 'got-arcgis-auth';
+import {startEmulator, type Emulator} from 'got-arcgis-auth/emulator';
+
+const options: AuthOptions = {tokenIn: 'header', forcePost: url => url.pathname.endsWith('/query')};
+const auth = new ArcGISServerTokenAuth('demo', 'demo1234', options);
+const client: Got = got.extend({hooks: auth.hooks});
+const session: Got = createSession({auth: new ArcGISServerAuth(), verify: true, headers: {'x-app': 'consumer'}});
+const code: TokenAuthenticationErrorCode = 'INVALID_CREDENTIALS';
+export async function run(): Promise<Emulator> {
+	const emu = await startEmulator({tokenLifetimeSeconds: 60});
+	try {
+		await client(`${emu.serverUrl}/rest/services?f=json`).json<{services: unknown[]}>();
+	} catch (error: unknown) {
+		if (error instanceof TokenAuthenticationError && error.code === code) {
+			throw error;
+		}
+	}
+
+	void session;
+	const expires: Date | undefined = auth.expires;
+	void expires;
+	return emu;
+}
+TS
+cat > tsconfig.json <<'JSON'
+{"compilerOptions": {"target": "ES2022", "module": "NodeNext", "moduleResolution": "NodeNext", "strict": true, "noEmit": true, "skipLibCheck": false, "types": ["node"]}, "files": ["consumer.ts"]}
+JSON
+mkdir -p node_modules/@types && ln -s "$root/node_modules/@types/node" node_modules/@types/node
+node "$root/node_modules/typescript/bin/tsc" -p tsconfig.json
+echo "typescript: ok"
+
+npx --no-install arcgis-auth --help | head -n 1
+echo "package check: ok"
