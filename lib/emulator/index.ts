@@ -1,26 +1,21 @@
+import {createServer, type IncomingMessage, type Server, type ServerResponse} from 'node:http';
+import {createServer as createHttpsServer} from 'node:https';
+import type {AddressInfo, Socket} from 'node:net';
+import {setTimeout as delay} from 'node:timers/promises';
 import {makeCertificate} from './certificate.js';
-import {syncPortalUsers, type EmulatorContext} from './context.js';
-import {createDispatcher} from './dispatch.js';
-import {listen, type Listener} from './listener.js';
-import {changeEmulatorOptions, EmulatorOptionsError, resolveEmulatorOptions, type EmulatorOptions, type EmulatorSwitches} from './options.js';
+import type {EmulatorContext, Route} from './context.js';
+import {resolveEmulatorOptions, type EmulatorOptions} from './options.js';
+import {BodyTooLargeError, readRequest} from './request.js';
+import {notFound, type Reply} from './responses.js';
+import {adminRoutes} from './routes/admin.js';
+import {portalRoutes} from './routes/portal.js';
+import {redirectRoutes} from './routes/redirects.js';
+import {serverRoutes} from './routes/server.js';
 import {EmulatorStats} from './stats.js';
-import {serverKey, TokenStore} from './token-store.js';
+import {TokenStore} from './token-store.js';
 
-export {EmulatorOptionsError} from './options.js';
-export type {EmulatorOptions, EmulatorSwitches, EmulatorUser, ErrorStyle} from './options.js';
+export type {EmulatorOptions} from './options.js';
 export type {EmulatorStats, LogEntry} from './stats.js';
-export {LOG_LIMIT} from './stats.js';
-
-export type IssueTokenOptions = {
-	/** Lifetime from now, in seconds; 0 or less makes a token that is already expired. Default: the `tokenLifetimeSeconds` option. */
-	lifetimeSeconds?: number;
-	/** An absolute expiry instead (ms since the epoch, or a Date); wins over `lifetimeSeconds`. */
-	expires?: number | Date;
-	/** Bind the token to this Referer, as `client=referer` does. */
-	referer?: string;
-	/** A server token from the federation exchange: good for this server root only. */
-	serverUrl?: string;
-};
 
 export type Emulator = {
 	/** The origin, e.g. `http://127.0.0.1:49152`. */
@@ -34,21 +29,51 @@ export type Emulator = {
 	/** With `https: true`: a plain-http origin whose every URL redirects (301) to the same path over https. */
 	readonly httpUrl: string | undefined;
 	readonly stats: EmulatorStats;
-	/** Stops listening and ends every connection, keep-alive ones included. Safe to call twice. */
+	/** Stops listening and closes every connection, keep-alive ones included. */
 	close(): Promise<void>;
-	/** Invalidates every token issued so far (what an administrator's "invalidate tokens" does). */
+	/** Invalidates every token issued so far (what an administrator's "revoke" does). */
 	revokeAllTokens(): void;
-	/** Changes switches while running (lifetime, error style, web tier, latency, users...); validated like the start options. */
-	setOptions(changes: EmulatorSwitches): void;
-	/** Zeroes the counts and totals and empties the log. */
+	/** Changes switches while running (lifetime, error style, web tier, latency...). */
+	setOptions(options: Omit<EmulatorOptions, 'port' | 'host'>): void;
 	resetStats(): void;
-	/** Forgets failed logins, so locked users can log in again. */
-	unlockUsers(): void;
 	/** Mints a valid token directly, as generateToken would (for tests that start from a token). */
-	issueToken(username?: string, options?: IssueTokenOptions): {token: string; expires: number};
+	issueToken(username?: string, options?: {lifetimeSeconds?: number; referer?: string}): {token: string; expires: number};
 };
 
-const urlHost = (host: string): string => (host.includes(':') ? `[${host}]` : host);
+// The order matters only in that the most specific prefixes come first.
+const ROUTES: Route[] = [adminRoutes, serverRoutes, portalRoutes, redirectRoutes];
+
+const CHALLENGES: Array<[string, string]> = [['www-authenticate', 'Negotiate'], ['www-authenticate', 'NTLM']];
+
+function send(response: ServerResponse, reply: Reply): void {
+	const body = reply.body === undefined ? '' : JSON.stringify(reply.body);
+	const headers: Array<[string, string]> = [...(reply.headers ?? [])];
+	if (reply.body !== undefined) {
+		headers.push(['content-type', 'application/json; charset=utf-8']);
+	}
+
+	headers.push(['content-length', String(Buffer.byteLength(body))]);
+	// Repeated names (two WWW-Authenticate headers) need the flat raw form.
+	response.writeHead(reply.status, headers.flat());
+	response.end(body);
+}
+
+async function listen(server: Server, port: number, host: string, sockets: Set<Socket>): Promise<number> {
+	server.keepAliveTimeout = 5000;
+	// Tracked so close() can end keep-alive connections instead of waiting for their timeout.
+	server.on('connection', socket => {
+		sockets.add(socket);
+		socket.once('close', () => sockets.delete(socket));
+	});
+	await new Promise<void>((resolve, reject) => {
+		server.once('error', reject);
+		server.listen(port, host, () => {
+			server.off('error', reject);
+			resolve();
+		});
+	});
+	return (server.address() as AddressInfo).port;
+}
 
 /**
 Starts an ArcGIS Server + Portal emulator on loopback: real sockets and keep-alive, the token and
@@ -63,43 +88,69 @@ await emu.close();
 */
 export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
 	const resolved = resolveEmulatorOptions(options);
-	let input: EmulatorOptions = {...options};
+	const stats = new EmulatorStats();
+	const sockets = new Set<Socket>();
 	let origin = '';
 	const context: EmulatorContext = {
 		options: resolved,
 		tokens: new TokenStore(),
-		stats: new EmulatorStats(),
+		stats,
 		get origin() {
 			return origin;
 		},
 		failures: new Map(),
-		stopped: new Set(),
-		portalUsers: new Map(),
+		services: new Map(),
+		portalUsers: new Map([...resolved.users.keys()].map(name => [name, {fullName: name, role: 'org_admin'}])),
 	};
-	syncPortalUsers(context);
 
-	const closing = new AbortController();
-	const certificate = resolved.https ? makeCertificate() : undefined;
-	const listeners: Listener[] = [];
-	const main = await listen(createDispatcher(context, closing.signal), {port: resolved.port, host: resolved.host, certificate});
-	listeners.push(main);
-	origin = `${certificate ? 'https' : 'http'}://${urlHost(resolved.host)}:${main.port}`;
+	const handle = async (incoming: IncomingMessage, response: ServerResponse): Promise<void> => {
+		let reply: Reply;
+		let entry: {tokenIn: 'query' | 'body' | 'header' | null; referer?: string} = {tokenIn: null};
+		try {
+			const request = await readRequest(incoming, origin);
+			entry = {tokenIn: request.tokenIn ?? null, ...(request.referer ? {referer: request.referer} : {})};
+			if (context.options.webTier && !request.headers.authorization) {
+				context.stats.count('webTier.challenge');
+				reply = {status: 401, headers: CHALLENGES};
+			} else {
+				reply = ROUTES.reduce<Reply | undefined>((found, route) => found ?? route(request, context), undefined) ?? notFound();
+			}
+		} catch (error: unknown) {
+			reply = error instanceof BodyTooLargeError
+				? {status: 413, body: {error: {code: 413, message: 'Request Entity Too Large', details: []}}}
+				: {status: 500, body: {error: {code: 500, message: 'Emulator error', details: []}}};
+		}
 
-	// ArcGIS Server listens on 6080 (http) and 6443 (https); with HTTPS on, the http side only redirects.
+		if (context.options.latencyMs > 0) {
+			await delay(context.options.latencyMs);
+		}
+
+		const length = incoming.headers['content-length'];
+		stats.record({method: incoming.method ?? 'GET', path: (incoming.url ?? '/').split('?')[0]!, status: reply.status, remotePort: incoming.socket.remotePort ?? 0, ...entry, ...(length === undefined ? {} : {contentLength: Number(length)})});
+		send(response, reply);
+	};
+
+	const certificate = resolved.https ? await makeCertificate() : undefined;
+	const onRequest = (incoming: IncomingMessage, response: ServerResponse) => {
+		void handle(incoming, response);
+	};
+
+	const server: Server = certificate ? createHttpsServer({cert: certificate.cert, key: certificate.key}, onRequest) : createServer(onRequest);
+	const port = await listen(server, resolved.port, resolved.host, sockets);
+	const scheme = certificate ? 'https' : 'http';
+	const host = resolved.host.includes(':') ? `[${resolved.host}]` : resolved.host;
+	origin = `${scheme}://${host}:${port}`;
+
+	// ArcGIS Server answers on 6080 (http) and 6443 (https); the http side redirects.
+	let upgrade: Server | undefined;
 	let httpUrl: string | undefined;
 	if (certificate) {
-		try {
-			const upgrade = await listen((incoming, response) => {
-				context.stats.count('redirect.upgrade');
-				response.writeHead(301, {location: `${origin}${incoming.url ?? '/'}`, 'content-length': '0'});
-				response.end();
-			}, {port: 0, host: resolved.host});
-			listeners.push(upgrade);
-			httpUrl = `http://${urlHost(resolved.host)}:${upgrade.port}`;
-		} catch (error: unknown) {
-			await main.close();
-			throw error;
-		}
+		upgrade = createServer((incoming, response) => {
+			stats.count('redirect.upgrade');
+			response.writeHead(301, {location: `${origin}${incoming.url ?? '/'}`, 'content-length': '0'});
+			response.end();
+		});
+		httpUrl = `http://${host}:${await listen(upgrade, 0, resolved.host, sockets)}`;
 	}
 
 	return {
@@ -108,38 +159,28 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
 		portalUrl: `${origin}/portal`,
 		certificate: certificate?.cert,
 		httpUrl,
-		stats: context.stats,
+		stats,
 		async close() {
-			closing.abort();
-			await Promise.all(listeners.map(async listener => listener.close()));
+			const closed = [server, upgrade].filter(item => item !== undefined).map(async item => new Promise<void>(resolve => {
+				item.close(() => resolve());
+			}));
+			for (const socket of sockets) {
+				socket.destroy();
+			}
+
+			await Promise.all(closed);
 		},
 		revokeAllTokens() {
 			context.tokens.revokeAll();
 		},
 		setOptions(changes) {
-			const next = changeEmulatorOptions(input, changes);
-			input = next.input;
-			context.options = next.resolved;
-			syncPortalUsers(context);
+			context.options = resolveEmulatorOptions({...context.options, users: Object.fromEntries(context.options.users), ...changes, port: resolved.port, host: resolved.host});
 		},
 		resetStats() {
-			context.stats.reset();
-		},
-		unlockUsers() {
-			context.failures.clear();
+			stats.reset();
 		},
 		issueToken(username = [...context.options.users.keys()][0]!, issue = {}) {
-			if (!context.options.users.has(username)) {
-				throw new EmulatorOptionsError(`issueToken: no user ${JSON.stringify(username)} (users: ${[...context.options.users.keys()].join(', ')}).`);
-			}
-
-			const expires = issue.expires === undefined
-				? Date.now() + (issue.lifetimeSeconds ?? context.options.tokenLifetimeSeconds) * 1000
-				: Number(issue.expires);
-			return context.tokens.mint(username, expires, {
-				binding: issue.referer === undefined ? {kind: 'none'} : {kind: 'referer', referer: issue.referer},
-				scope: issue.serverUrl === undefined ? {kind: 'site'} : {kind: 'server', serverUrl: serverKey(issue.serverUrl)},
-			});
+			return context.tokens.mint(username, (issue.lifetimeSeconds ?? context.options.tokenLifetimeSeconds) * 1000, {referer: issue.referer});
 		},
 	};
 }

@@ -1,68 +1,46 @@
-import {authenticate} from '../access.js';
-import type {Route} from '../context.js';
+import {requireToken, type Route} from '../context.js';
 import {generateToken} from '../login.js';
 import {adminError, json} from '../responses.js';
-import {adminKey, SERVER_VERSION, SERVICES} from '../sample-data.js';
 
-const ADMIN = '/arcgis/admin';
+const OPERATION = /^\/arcgis\/admin\/services\/([^/]+\.(?:mapserver|featureserver|gpserver|imageserver))(?:\/(start|stop|status))?$/;
 
-/** `services/<folder/>name.Type[/operation]` → the service and the operation. */
-const SERVICE_PATH = /^\/services\/(.+?\.(?:mapserver|featureserver|gpserver|imageserver|geometryserver))(?:\/(start|stop|status))?$/;
-
-/**
-The Administrator API under `/arcgis/admin`: its own token endpoint (whose `expires` is a string),
-tokens read from a POST's form body only, its own error shape, and administrators only.
-*/
+/** The Administrator API under `/arcgis/admin`: its own token endpoint, tokens in the POST body only. */
 export const adminRoutes: Route = (request, context) => {
 	const {path} = request;
-	if (path === `${ADMIN}/generatetoken`) {
+	if (path === '/arcgis/admin/generatetoken') {
 		return generateToken(request, context, 'admin');
 	}
 
-	if (path !== ADMIN && !path.startsWith(`${ADMIN}/`)) {
+	if (path !== '/arcgis/admin' && !path.startsWith('/arcgis/admin/')) {
 		return undefined;
 	}
 
-	const rest = path.slice(ADMIN.length);
-	const match = SERVICE_PATH.exec(rest);
-	const operation = match?.[2];
-	const endpoint = match ? `admin.${operation ?? 'service'}` : 'admin.other';
-	context.stats.count(rest === '' ? 'admin.info' : (rest === '/services' ? 'admin.services' : endpoint));
-	const {denied} = authenticate(request, context, {scope: 'admin'});
+	context.stats.count('admin');
+	const denied = requireToken(request, context, {serverRoot: `${context.origin}/arcgis`.toLowerCase(), adminShape: true, bodyOnly: request.method === 'POST'});
 	if (denied) {
 		return denied;
 	}
 
-	if (rest === '') {
-		return json({resources: ['machines', 'clusters', 'services', 'security', 'data', 'uploads', 'system', 'logs', 'mode', 'usagereports'], currentVersion: SERVER_VERSION.currentVersion});
+	if (path === '/arcgis/admin') {
+		return json({resources: ['machines', 'services', 'security', 'system'], currentVersion: 11.3});
 	}
 
-	if (rest === '/services') {
-		return json({folderName: '/', folders: [...new Set(SERVICES.map(service => service.folder).filter(Boolean))], services: SERVICES.map(service => ({folderName: service.folder || '/', serviceName: service.name, type: service.type}))});
+	const match = OPERATION.exec(path);
+	if (!match) {
+		return {status: 404, body: {status: 'error', messages: [`Resource '${request.url.pathname}' does not exist.`], code: 404}};
 	}
 
-	const service = match ? SERVICES.find(item => adminKey(item) === match[1]) : undefined;
-	if (!service) {
-		return adminError(404, [`Resource '${request.url.pathname}' does not exist or is inaccessible.`], 404);
-	}
-
-	const key = adminKey(service);
+	const name = match[1]!;
+	const operation = match[2];
 	if (operation === 'start' || operation === 'stop') {
 		if (request.method !== 'POST') {
-			return adminError(405, [`The '${operation}' operation requires an HTTP POST.`]);
+			return adminError(405, ['Operation requires POST.']);
 		}
 
-		if (operation === 'stop') {
-			context.stopped.add(key);
-		} else {
-			context.stopped.delete(key);
-		}
-
+		context.services.set(name, operation === 'start');
 		return json({status: 'success'});
 	}
 
-	const state = context.stopped.has(key) ? 'STOPPED' : 'STARTED';
-	return json(operation === 'status'
-		? {configuredState: state, realTimeState: state}
-		: {serviceName: service.name, type: service.type, description: '', capabilities: service.type === 'FeatureServer' ? 'Query' : 'Map'});
+	const state = (context.services.get(name) ?? true) ? 'STARTED' : 'STOPPED';
+	return json(operation === 'status' ? {configuredState: state, realTimeState: state} : {serviceName: name.split('.')[0], type: name.split('.')[1]});
 };

@@ -1,123 +1,108 @@
-import {authenticate, verifyToken, webTierCaller, type Caller} from '../access.js';
-import type {EmulatorContext, Route} from '../context.js';
+import {requireToken, type Route} from '../context.js';
 import {exchangeToken, generateToken} from '../login.js';
-import type {EmulatorRequest} from '../request.js';
-import {forbidden, json, restError, tokenError, type Reply} from '../responses.js';
-import {PORTAL_VERSION} from '../sample-data.js';
+import {json, restError} from '../responses.js';
 
-/**
-Where the sharing API lives: under the portal's web adaptor, and — as on ArcGIS Online, whose
-portal is the origin itself — directly under the origin.
-*/
-const MOUNTS = [{prefix: '/portal/sharing/rest', root: '/portal'}, {prefix: '/sharing/rest', root: ''}] as const;
-
-function user(context: EmulatorContext, username: string): Record<string, unknown> | undefined {
-	const found = context.portalUsers.get(username);
-	return found ? {username, fullName: found.fullName, role: found.role} : undefined;
-}
-
-/**
-portals/self serves anonymous callers too, and tells a signed-in caller who they are. A token that
-is sent but bad is still a 498 here: that is how clients learn to refresh.
-*/
-function portalsSelf(request: EmulatorRequest, context: EmulatorContext, root: string): Reply {
-	context.stats.count('portal.self');
-	let caller: Caller | undefined = webTierCaller(request, context);
-	if (!caller) {
-		const verdict = verifyToken(request, context, 'portal');
-		if (!verdict.valid && verdict.reason !== 'missing') {
-			return tokenError('invalid', 'rest', context.options.errorsAs);
-		}
-
-		caller = verdict.valid && context.options.users.has(verdict.username) ? {username: verdict.username, admin: false, via: 'token'} : undefined;
-	}
-
-	const signedIn = caller && context.portalUsers.get(caller.username);
-	return json({
-		id: '0123456789ABCDEF',
-		name: 'Emulated Portal',
-		isPortal: root !== '',
-		currentVersion: PORTAL_VERSION,
-		allSSL: context.options.ssl,
-		supportsOAuth: true,
-		portalHostname: new URL(context.origin).host + root,
-		...(caller && signedIn ? {user: {username: caller.username, role: signedIn.role}} : {}),
-	});
-}
-
-function updateUserRole(request: EmulatorRequest, context: EmulatorContext, caller: Caller): Reply {
-	if (request.method !== 'POST') {
-		return restError(400, 'Unable to update user role.', ['This operation requires an HTTP POST.']);
-	}
-
-	if (!caller.admin) {
-		return forbidden();
-	}
-
-	const username = request.param('user') ?? '';
-	const role = request.param('role') ?? '';
-	const target = context.portalUsers.get(username);
-	if (!target || role === '') {
-		return restError(400, 'Unable to update user role.', [`Invalid user '${username}' or role '${role}'.`]);
-	}
-
-	target.role = role;
-	return json({success: true, username});
-}
-
-/** Portal for ArcGIS's sharing API: info, tokens (and the federation exchange), self, users, a role change. */
+/** Portal for ArcGIS under `/portal/sharing/rest`: info, tokens (and their federation exchange), self, users. */
 export const portalRoutes: Route = (request, context) => {
-	const mount = MOUNTS.find(item => request.path === item.prefix || request.path.startsWith(`${item.prefix}/`));
-	if (!mount) {
+	const {path} = request;
+	const base = '/portal/sharing/rest';
+	if (path !== base && !path.startsWith(`${base}/`)) {
 		return undefined;
 	}
 
-	const rest = request.path.slice(mount.prefix.length);
-	const portalUrl = `${context.origin}${mount.root}`;
-	switch (rest) {
-		case '': {
-			context.stats.count('portal.rest');
-			return json({currentVersion: PORTAL_VERSION});
+	const rest = path.slice(base.length);
+	if (rest === '') {
+		context.stats.count('portal.rest');
+		return json({currentVersion: '2024.1'});
+	}
+
+	if (rest === '/info') {
+		context.stats.count('portal.info');
+		const tokenBased = !(context.options.webTier && request.headers.authorization);
+		return json({owningSystemUrl: `${context.origin}/portal`, authInfo: {tokenServicesUrl: `${context.origin}/portal/sharing/rest/generateToken`, isTokenBasedSecurity: tokenBased}});
+	}
+
+	if (rest === '/generatetoken') {
+		return request.form.has('serverUrl') && !request.form.has('username') ? exchangeToken(request, context) : generateToken(request, context, 'portal');
+	}
+
+	if (rest === '/portals/self') {
+		context.stats.count('portal.self');
+		// Anonymous access is allowed here; only a signed-in caller gets `user`.
+		const signedIn = requireToken(request, context) === undefined && request.token !== undefined;
+		const owner = signedIn ? context.tokens.owner(request.token!) : undefined;
+		const user = owner === undefined ? undefined : {username: owner, role: context.portalUsers.get(owner)?.role ?? 'org_admin'};
+		return json({id: '0123456789ABCDEF', name: 'Emulated Portal', allSSL: context.options.ssl, supportsOAuth: true, ...(user ? {user} : {})});
+	}
+
+	const denied = requireToken(request, context);
+	if (rest === '/community/self') {
+		context.stats.count('portal.communitySelf');
+		if (denied) {
+			return denied;
 		}
 
-		case '/info': {
-			context.stats.count('portal.info');
-			// Unlike the server, a portal behind IWA still says isTokenBasedSecurity: true once through the web tier.
-			return json({owningSystemUrl: portalUrl, authInfo: {tokenServicesUrl: `${portalUrl}/sharing/rest/generateToken`, isTokenBasedSecurity: true}});
-		}
-
-		case '/generatetoken': {
-			return request.param('serverUrl') !== undefined && !request.form.has('username') ? exchangeToken(request, context) : generateToken(request, context, 'portal');
-		}
-
-		case '/portals/self': {
-			return portalsSelf(request, context, mount.root);
-		}
-
-		default: {
-			break;
-		}
+		const owner = context.tokens.owner(request.token!) ?? '';
+		const user = context.portalUsers.get(owner);
+		return json({username: owner, fullName: user?.fullName ?? owner, role: user?.role ?? 'org_admin'});
 	}
 
 	const userMatch = /^\/community\/users\/([^/]+)$/.exec(rest);
-	const endpoint = rest === '/community/self' ? 'portal.communitySelf' : (userMatch ? 'portal.user' : (rest === '/portals/self/updateuserrole' ? 'portal.updateUserRole' : undefined));
-	if (!endpoint) {
-		return undefined;
+	if (userMatch) {
+		context.stats.count('portal.user');
+		if (denied) {
+			return denied;
+		}
+
+		const username = decodeURIComponent(userMatch[1]!);
+		const user = [...context.portalUsers].find(([name]) => name.toLowerCase() === username);
+		return user ? json({username: user[0], fullName: user[1].fullName, role: user[1].role}) : restError(400, 'User not found', [`User '${username}' does not exist.`]);
 	}
 
-	context.stats.count(endpoint);
-	const {caller, denied} = authenticate(request, context, {scope: 'portal'});
-	if (denied) {
-		return denied;
+	if (rest === '/portals/self/invite') {
+		// Portal's way to create built-in users: an invitationList with username, password and role.
+		context.stats.count('portal.invite');
+		if (denied) {
+			return denied;
+		}
+
+		let invitations: Array<{username?: string; password?: string; fullname?: string; role?: string}> = [];
+		try {
+			invitations = (JSON.parse(request.form.get('invitationList') ?? '{}') as {invitations?: typeof invitations}).invitations ?? [];
+		} catch {
+			return restError(400, 'Unable to invite users.', ['invitationList is not valid JSON.']);
+		}
+
+		const notInvited: string[] = [];
+		for (const invitation of invitations) {
+			if (!invitation.username || !invitation.password || context.portalUsers.has(invitation.username)) {
+				notInvited.push(invitation.username ?? '');
+				continue;
+			}
+
+			context.portalUsers.set(invitation.username, {fullName: invitation.fullname ?? invitation.username, role: invitation.role ?? 'org_user'});
+			context.options.users.set(invitation.username, invitation.password);
+		}
+
+		return json({success: notInvited.length === 0, notInvited});
 	}
 
-	if (endpoint === 'portal.updateUserRole') {
-		return updateUserRole(request, context, caller);
+	if (rest === '/portals/self/updateuserrole') {
+		context.stats.count('portal.updateUserRole');
+		if (denied) {
+			return denied;
+		}
+
+		const username = request.form.get('user') ?? '';
+		const role = request.form.get('role') ?? '';
+		const user = context.portalUsers.get(username);
+		if (request.method !== 'POST' || !user || role === '') {
+			return restError(400, 'Unable to update user role.', [`Invalid user '${username}' or role '${role}'.`]);
+		}
+
+		user.role = role;
+		return json({success: true, username});
 	}
 
-	// User names are case-sensitive at login but found case-insensitively, as the portal does; the path is already lower case.
-	const wanted = userMatch ? userMatch[1]! : caller.username.toLowerCase();
-	const name = [...context.portalUsers.keys()].find(item => item.toLowerCase() === wanted);
-	const found = name === undefined ? undefined : user(context, name);
-	return found ? json(found) : restError(400, 'User not found', [`User '${wanted}' does not exist.`]);
+	return undefined;
 };

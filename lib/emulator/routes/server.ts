@@ -1,120 +1,76 @@
-import {authenticate, webTierCaller} from '../access.js';
-import type {EmulatorContext, Route} from '../context.js';
-import {queryFeatures} from '../feature-query.js';
+import {requireToken, type Route} from '../context.js';
 import {generateToken} from '../login.js';
-import type {EmulatorRequest} from '../request.js';
-import {json, restError, type Reply} from '../responses.js';
-import {adminKey, qualifiedName, SERVER_VERSION, SERVICES, TILE_PNG, type SampleService} from '../sample-data.js';
+import {json, type Reply} from '../responses.js';
 
-const SERVICES_PATH = '/arcgis/rest/services';
+const FEATURES = [
+	{id: 1, name: 'Zürich', x: 8.5417, y: 47.3769},
+	{id: 2, name: 'Tokyo', x: 139.6917, y: 35.6895},
+	{id: 3, name: 'Redlands', x: -117.1825, y: 34.0556},
+	{id: 4, name: 'Nairobi', x: 36.8219, y: -1.2921},
+	{id: 5, name: 'Lima', x: -77.0428, y: -12.0464},
+];
 
-function info(request: EmulatorRequest, context: EmulatorContext): Reply {
-	context.stats.count('server.info');
-	// Through IIS Windows authentication the server itself is not token-secured: scripts must not look for a token service.
-	if (webTierCaller(request, context)) {
-		return json({...SERVER_VERSION, authInfo: {isTokenBasedSecurity: false}});
+function query(request: Parameters<Route>[0]): Reply {
+	if (request.param('returnCountOnly') === 'true') {
+		return json({count: FEATURES.length});
 	}
 
-	const tokenServicesUrl = context.options.tokenServicesUrlStyle === 'trailing-slash' ? `${context.origin}/arcgis/tokens/` : `${context.origin}/arcgis/tokens/generateToken`;
-	return json({...SERVER_VERSION, authInfo: {isTokenBasedSecurity: true, tokenServicesUrl, shortLivedTokenValidity: 60}});
+	const limit = Number(request.param('resultRecordCount'));
+	const rows = Number.isFinite(limit) && limit > 0 ? FEATURES.slice(0, limit) : FEATURES;
+	return json({
+		objectIdFieldName: 'OBJECTID',
+		geometryType: 'esriGeometryPoint',
+		spatialReference: {wkid: 4326, latestWkid: 4326},
+		fields: [{name: 'OBJECTID', type: 'esriFieldTypeOID', alias: 'OBJECTID'}, {name: 'NAME', type: 'esriFieldTypeString', alias: 'Name', length: 64}],
+		features: rows.map(row => ({attributes: {OBJECTID: row.id, NAME: row.name}, geometry: {x: row.x, y: row.y}})),
+	});
 }
 
-function catalog(folder: string): Reply {
-	const listed = SERVICES.filter(service => folder === '' || service.folder === folder);
-	const folders = folder === '' ? [...new Set(SERVICES.map(service => service.folder).filter(Boolean))] : [];
-	return json({...SERVER_VERSION, folders, services: listed.map(service => ({name: qualifiedName(service), type: service.type}))});
-}
-
-/** The service a path under `rest/services/` names, and what follows it (`0/query`, `tile/0/0/0`...). */
-function findService(rest: string): {service: SampleService; tail: string} | undefined {
-	for (const service of SERVICES) {
-		const prefix = `/${qualifiedName(service)}/${service.type}`.toLowerCase();
-		if (rest === prefix || rest.startsWith(`${prefix}/`)) {
-			return {service, tail: rest.slice(prefix.length)};
-		}
-	}
-
-	return undefined;
-}
-
-type Resource = 'service' | 'layer' | 'query' | 'tile';
-
-function resourceOf(service: SampleService, tail: string): Resource | undefined {
-	if (tail === '') {
-		return 'service';
-	}
-
-	if (tail === '/0' || tail === '/0/query') {
-		return tail === '/0' ? 'layer' : 'query';
-	}
-
-	return service.type === 'MapServer' && /^\/tile\/\d+\/\d+\/\d+$/.test(tail) ? 'tile' : undefined;
-}
-
-function serviceResource(service: SampleService, resource: Resource, request: EmulatorRequest, context: EmulatorContext): Reply {
-	context.stats.count(resource);
-	// Tiles and images have no JSON body to put an error in: ArcGIS answers them with the real HTTP status.
-	const access = authenticate(request, context, {scope: 'server', ...(resource === 'tile' ? {errorsAs: 'status' as const} : {})});
-	if (access.denied) {
-		return access.denied;
-	}
-
-	if (context.stopped.has(adminKey(service))) {
-		// Wording unconfirmed; the shape (an error body with HTTP 200) is ArcGIS's.
-		return restError(500, `Service ${qualifiedName(service)}/${service.type} not started`, []);
-	}
-
-	switch (resource) {
-		case 'tile': {
-			return {status: 200, raw: {bytes: TILE_PNG, contentType: 'image/png'}};
-		}
-
-		case 'service': {
-			return json(service.type === 'MapServer'
-				? {...SERVER_VERSION, mapName: 'Layers', serviceDescription: 'Emulated world cities', singleFusedMapCache: true, layers: [{id: 0, name: 'Cities', type: 'Feature Layer'}]}
-				: {...SERVER_VERSION, serviceDescription: 'Emulated parcels', layers: [{id: 0, name: 'Parcels', type: 'Feature Layer', geometryType: 'esriGeometryPoint'}]});
-		}
-
-		case 'layer': {
-			return json({...SERVER_VERSION, id: 0, name: service.type === 'MapServer' ? 'Cities' : 'Parcels', type: 'Feature Layer', geometryType: 'esriGeometryPoint', objectIdField: 'OBJECTID', capabilities: 'Query'});
-		}
-
-		case 'query': {
-			return queryFeatures(request);
-		}
-	}
-}
-
-/** ArcGIS Server's REST side under `/arcgis`: info, the token service, the services directory and its two services. */
+/** ArcGIS Server's REST side under `/arcgis`: info, tokens, the services directory, one feature layer. */
 export const serverRoutes: Route = (request, context) => {
 	const {path} = request;
+	const serverRoot = `${context.origin}/arcgis`.toLowerCase();
 	if (path === '/arcgis/rest/info') {
-		return info(request, context);
+		context.stats.count('server.info');
+		const tokenServicesUrl = context.options.tokenServicesUrlStyle === 'trailing-slash' ? `${context.origin}/arcgis/tokens/` : `${context.origin}/arcgis/tokens/generateToken`;
+		const tokenBased = !(context.options.webTier && request.headers.authorization);
+		return json({currentVersion: 11.3, fullVersion: '11.3.0', authInfo: tokenBased ? {isTokenBasedSecurity: true, tokenServicesUrl, shortLivedTokenValidity: 60} : {isTokenBasedSecurity: false}});
 	}
 
-	// `/arcgis/tokens/` is how some sites advertise the service: POSTing to it is generateToken.
 	if (path === '/arcgis/tokens/generatetoken' || path === '/arcgis/tokens') {
 		return generateToken(request, context, 'server');
 	}
 
-	if (path !== SERVICES_PATH && !path.startsWith(`${SERVICES_PATH}/`)) {
+	if (!path.startsWith('/arcgis/rest/services')) {
 		return undefined;
 	}
 
-	const rest = path.slice(SERVICES_PATH.length);
-	const folder = SERVICES.find(service => service.folder !== '' && `/${service.folder.toLowerCase()}` === rest)?.folder;
-	if (folder !== undefined && !request.url.pathname.endsWith('/')) {
-		// A folder without its trailing slash: ArcGIS behind IIS answers 301 to the slashed path.
-		context.stats.count('redirect.trailingSlash');
-		return {status: 301, headers: [['location', `${request.url.pathname}/${request.url.search}`]]};
+	const denied = requireToken(request, context, {serverRoot});
+	if (path === '/arcgis/rest/services') {
+		context.stats.count('services');
+		return denied ?? json({currentVersion: 11.3, folders: ['Hosted'], services: [{name: 'SampleWorldCities', type: 'MapServer'}, {name: 'Hosted/Parcels', type: 'FeatureServer'}]});
 	}
 
-	if (rest === '' || folder !== undefined) {
-		context.stats.count(rest === '' ? 'services' : 'folder');
-		return authenticate(request, context, {scope: 'server'}).denied ?? catalog(folder ?? '');
+	if (path === '/arcgis/rest/services/hosted') {
+		// A folder without its trailing slash: ArcGIS (through IIS) answers 301 to the slashed path.
+		if (!request.url.pathname.endsWith('/')) {
+			context.stats.count('redirect.trailingSlash');
+			return {status: 301, headers: [['location', `${request.url.pathname}/${request.url.search}`]]};
+		}
+
+		context.stats.count('folder');
+		return denied ?? json({currentVersion: 11.3, folders: [], services: [{name: 'Hosted/Parcels', type: 'FeatureServer'}]});
 	}
 
-	const found = findService(rest);
-	const resource = found && resourceOf(found.service, found.tail);
-	return found && resource ? serviceResource(found.service, resource, request, context) : undefined;
+	if (path === '/arcgis/rest/services/hosted/parcels/featureserver/0/query') {
+		context.stats.count('query');
+		return denied ?? query(request);
+	}
+
+	if (path === '/arcgis/rest/services/hosted/parcels/featureserver/0') {
+		context.stats.count('layer');
+		return denied ?? json({id: 0, name: 'Parcels', type: 'Feature Layer', geometryType: 'esriGeometryPoint', capabilities: 'Query'});
+	}
+
+	return undefined;
 };

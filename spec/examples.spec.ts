@@ -1,0 +1,53 @@
+import assert from 'node:assert/strict';
+import {execFile} from 'node:child_process';
+import {fileURLToPath} from 'node:url';
+import {promisify} from 'node:util';
+import {startEmulator, type Emulator} from '../lib/emulator/index.js';
+import {withoutNock} from './helpers/local-site.js';
+
+const run = promisify(execFile);
+
+// The examples are what users copy: each runs, as a user would run it, against the emulator.
+describe('examples/ against the emulator', function () {
+	this.timeout(20_000);
+	withoutNock();
+	let emu: Emulator;
+	const example = async (name: string, extra: Record<string, string> = {}) => {
+		const {stdout} = await run(process.execPath, ['--import', 'tsx', fileURLToPath(new URL(`../examples/${name}`, import.meta.url))], {
+			env: {PATH: process.env.PATH ?? '', ARCGIS_SERVER_URL: emu.serverUrl, ARCGIS_PORTAL_URL: emu.portalUrl, ARCGIS_USERNAME: 'demo', ARCGIS_PASSWORD: 'demo1234', ...extra},
+		});
+		return stdout;
+	};
+
+	before(async () => {
+		emu = await startEmulator();
+	});
+	after(async () => {
+		await emu.close();
+	});
+
+	it('list-services.ts lists every service, folders included', async () => {
+		assert.equal(await example('list-services.ts'), 'SampleWorldCities (MapServer)\nHosted/Parcels (FeatureServer)\nHosted/Parcels (FeatureServer)\n');
+	});
+
+	it('query-layer.ts prints three features', async () => {
+		const lines = (await example('query-layer.ts')).trim().split('\n');
+		assert.equal(lines.length, 3);
+		assert.deepEqual(JSON.parse(lines[0]!), {OBJECTID: 1, NAME: 'Zürich'});
+	});
+
+	it('portal-users.ts creates a user and promotes it', async () => {
+		assert.equal(await example('portal-users.ts', {NEW_USER: 'jdoe'}), 'invited jdoe: true\njdoe is now org_publisher\n');
+	});
+
+	it('stop-start-service.ts stops and starts a service', async () => {
+		assert.equal(await example('stop-start-service.ts'), 'stop: success, now STOPPED\nstart: success, now STARTED\n');
+	});
+
+	it('export-token.ts prints a token that the site accepts', async () => {
+		const exported = JSON.parse(await example('export-token.ts')) as {token: string; expires: string; referer: string};
+		assert.ok(Date.parse(exported.expires) > Date.now());
+		const response = await fetch(`${emu.portalUrl}/sharing/rest/portals/self?f=json&token=${exported.token}`, {headers: {referer: exported.referer}});
+		assert.equal(((await response.json()) as {user?: {username: string}}).user?.username, 'demo');
+	});
+});
