@@ -18,24 +18,34 @@ export type TokenAuthenticationErrorCode =
 	| 'INSECURE_TRANSPORT'
 	/** The site answered 498/499 and the request could not be sent again (its body was a stream). */
 	| 'TOKEN_REJECTED'
-	/** The site has no token security (reported as a warning code, see {@link emitAuthWarning}). */
+	/** The site has no token security (used as the code of the `TokenAuthenticationWarning`). */
 	| 'NO_TOKEN_SECURITY'
 	/** Kerberos / NTLM authentication against the web tier failed. */
 	| 'WEB_TIER_FAILED'
 	/** A constructor argument or option is not usable. */
 	| 'INVALID_OPTION';
 
+/** An ArcGIS error as the server sent it (REST's `error` object, or the Administrator API's shape). */
 export type ArcGISErrorObject = {
+	/** The ArcGIS code (400, 498, 499...), not always the HTTP status. */
 	code?: number | string;
+	/** The server's message. */
 	message?: string;
+	/** Further details: an array of strings, or a string. */
 	details?: unknown;
+	/** Portal's message code, e.g. `GWM_0003`. */
 	messageCode?: string;
 };
 
-type ErrorInit = {
+/** What a {@link TokenAuthenticationError} is made with. */
+export type ErrorInit = {
+	/** The URL involved (redacted when stored). */
 	url?: URL | string;
+	/** The server's error object. */
 	arcgisError?: ArcGISErrorObject;
+	/** The underlying error. */
 	cause?: unknown;
+	/** The got request options (kept out of inspection). */
 	options?: Options | NormalizedOptions;
 };
 
@@ -47,13 +57,16 @@ It extends got's `RequestError` on purpose: got wraps anything thrown inside a h
 `await got(...)` callers as itself (as the Python original's extends `RequestException`).
 */
 export class TokenAuthenticationError extends RequestError {
+	/** Always `'TokenAuthenticationError'`. */
 	override name = 'TokenAuthenticationError';
+	/** The stable code: branch on this, not on the message. */
 	declare code: TokenAuthenticationErrorCode;
 	/** The URL involved, with `token`, `password` and similar query values removed. */
 	readonly url: string | undefined;
 	/** The server's `error` object (or admin-style `{status, messages, code}`), when there was one. */
 	readonly arcgisError: ArcGISErrorObject | undefined;
 
+	/** @internal Errors are made by the library; callers read them. */
 	constructor(code: TokenAuthenticationErrorCode, message: string, init: ErrorInit = {}) {
 		// got's RequestError wants an Options or a Request as its third argument; errors raised outside
 		// a request (constructor checks) have neither, and got copes with `undefined` there.

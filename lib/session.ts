@@ -5,9 +5,13 @@ import {CookieJar} from 'tough-cookie';
 import type {AuthHooks} from './handlers/arcgis-auth-base.js';
 import {TokenAuthenticationError} from './errors.js';
 
+/** Options of {@link createSession}. */
 export type SessionOptions = {
 	/** A handler whose hooks authenticate every request of the session. */
-	auth?: {hooks: AuthHooks};
+	auth?: {
+		/** The handler's got hooks. */
+		hooks: AuthHooks;
+	};
 	/** Verify TLS certificates of the session's requests (Python `Session.verify`). Default `true`. */
 	verify?: boolean;
 	/** Headers sent with every request. */

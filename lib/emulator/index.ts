@@ -14,9 +14,19 @@ import {serverRoutes} from './routes/server.js';
 import {EmulatorStats} from './stats.js';
 import {TokenStore} from './token-store.js';
 
-export type {EmulatorOptions} from './options.js';
+export type {EmulatorOptions, ErrorStyle} from './options.js';
+export type {TokenPlace} from './request.js';
 export type {EmulatorStats, LogEntry} from './stats.js';
 
+/** A token minted by {@link Emulator.issueToken}. */
+export type IssuedEmulatorToken = {
+	/** The token. */
+	token: string;
+	/** Its expiry, in milliseconds since the epoch. */
+	expires: number;
+};
+
+/** A running emulator, as {@link startEmulator} returns it. */
 export type Emulator = {
 	/** The origin, e.g. `http://127.0.0.1:49152`. */
 	readonly url: string;
@@ -28,6 +38,7 @@ export type Emulator = {
 	readonly certificate: string | undefined;
 	/** With `https: true`: a plain-http origin whose every URL redirects (301) to the same path over https. */
 	readonly httpUrl: string | undefined;
+	/** What the emulator saw: counts per endpoint, token calls, failed logins, a bounded request log. */
 	readonly stats: EmulatorStats;
 	/** Stops listening and closes every connection, keep-alive ones included. */
 	close(): Promise<void>;
@@ -35,9 +46,10 @@ export type Emulator = {
 	revokeAllTokens(): void;
 	/** Changes switches while running (lifetime, error style, web tier, latency...). */
 	setOptions(options: Omit<EmulatorOptions, 'port' | 'host'>): void;
+	/** Zeroes the counts and empties the log. */
 	resetStats(): void;
 	/** Mints a valid token directly, as generateToken would (for tests that start from a token). */
-	issueToken(username?: string, options?: {lifetimeSeconds?: number; referer?: string}): {token: string; expires: number};
+	issueToken(username?: string, options?: {lifetimeSeconds?: number; referer?: string}): IssuedEmulatorToken;
 };
 
 // The order matters only in that the most specific prefixes come first.

@@ -3,6 +3,7 @@ import {isLoopbackHost} from '../site/transport.js';
 /** How the emulator answers an invalid or missing token. */
 export type ErrorStyle = 'json' | 'status';
 
+/** Options of {@link startEmulator}; every one is optional and can change at run time through `setOptions`. */
 export type EmulatorOptions = {
 	/** Port on 127.0.0.1; 0 (default) picks a free one. */
 	port?: number;

@@ -1,12 +1,20 @@
 import type {TokenPlace} from './request.js';
 
+/** One request as the emulator saw it — never its token or password. */
 export type LogEntry = {
+	/** HTTP method. */
 	method: string;
+	/** Path, without the query. */
 	path: string;
+	/** Where the request carried a token, if it did. */
 	tokenIn: TokenPlace | null;
+	/** The status answered. */
 	status: number;
+	/** The Referer header, if any. */
 	referer?: string;
+	/** The content-length the client declared. */
 	contentLength?: number;
+	/** The client's port: one port, one connection. */
 	remotePort: number;
 };
 
@@ -18,16 +26,23 @@ What the emulator saw, for specs and the benchmark: exact counts per endpoint, t
 calls and failed logins, and a bounded log. Never a password or a token.
 */
 export class EmulatorStats {
+	/** Requests per endpoint, e.g. `server.info`, `server.generateToken`, `admin`, `portal.self`. */
 	readonly counts: Record<string, number> = {};
+	/** generateToken calls of every kind (server, admin, portal, federation exchange). */
 	tokenCalls = 0;
+	/** Logins refused for a wrong password or a locked account. */
 	failedLogins = 0;
+	/** The newest requests (at most about 15 000 kept). */
 	log: LogEntry[] = [];
+	/** Every request served. */
 	requests = 0;
 
+	/** @internal */
 	count(endpoint: string): void {
 		this.counts[endpoint] = (this.counts[endpoint] ?? 0) + 1;
 	}
 
+	/** @internal */
 	record(entry: LogEntry): void {
 		this.requests++;
 		this.log.push(entry);
@@ -36,6 +51,7 @@ export class EmulatorStats {
 		}
 	}
 
+	/** Zeroes the counts and empties the log. */
 	reset(): void {
 		for (const key of Object.keys(this.counts)) {
 			delete this.counts[key];

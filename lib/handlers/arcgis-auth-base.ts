@@ -38,7 +38,7 @@ let handlerCount = 0;
 /**
 What every handler shares: the got hooks, the site binding, token sources, placement, refresh on
 498/499, redirects, transport rules and, for the general handlers, the web tier. A concrete handler
-only names what it is ({@link HandlerKind}): where its tokens come from is {@link SiteRules}'s.
+only names what it is (a `HandlerKind`): where its tokens come from is the `SiteRules`'s.
 */
 export abstract class ArcGISAuthBase {
 	/** The got hooks to pass as `hooks` (or to merge with your own). */
@@ -143,6 +143,7 @@ export abstract class ArcGISAuthBase {
 		return found?.token.token;
 	}
 
+	/** What `util.inspect(auth)` shows: a summary without password or token. */
 	[inspect.custom](): string {
 		return `${this.#kind.name} ${inspect(this.toJSON())}`;
 	}

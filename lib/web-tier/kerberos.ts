@@ -13,6 +13,7 @@ export type KerberosModule = {
 	GSS_C_SEQUENCE_FLAG: number;
 };
 
+/** Kerberos mutual authentication: the server's answer token must verify (`'required'`: and be present). */
 export type MutualAuth = 'required' | 'optional' | 'disabled';
 
 /**
