@@ -70,7 +70,7 @@ export class TokenAuthenticationError extends RequestError {
 	constructor(code: TokenAuthenticationErrorCode, message: string, init: ErrorInit = {}) {
 		// got's RequestError wants an Options or a Request as its third argument; errors raised outside
 		// a request (constructor checks) have neither, and got copes with `undefined` there.
-		super(message, {code, cause: init.cause} as Partial<Error & {code: string}>, init.options as Options | undefined as Options);
+		super(message, {code, cause: init.cause}, init.options as Options | undefined as Options);
 		this.code = code;
 		this.url = init.url === undefined ? undefined : redactUrl(init.url);
 		this.arcgisError = init.arcgisError;

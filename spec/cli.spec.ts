@@ -35,7 +35,7 @@ async function cliProcess(args: string[], options: {env?: Record<string, string>
 	return new Promise((resolve, reject) => {
 		const child = execFile(process.execPath, ['--import', 'tsx', BIN, ...args], {env: {PATH: process.env.PATH ?? '', ...options.env}}, (error, stdout, stderr) => {
 			if (error && typeof error.code !== 'number') {
-				reject(error);
+				reject(new Error(`could not run the CLI: ${error.message}`));
 				return;
 			}
 
@@ -161,7 +161,7 @@ describe('the arcgis-auth CLI', function () {
 		const {stdout} = await new Promise<{stdout: string}>((resolve, reject) => {
 			execFile(process.execPath, ['--import', 'tsx', BIN, 'demo'], (error, out) => {
 				if (error) {
-					reject(error);
+					reject(new Error(`the demo failed: ${error.message}`));
 				} else {
 					resolve({stdout: out});
 				}

@@ -20,7 +20,7 @@ describe('lockout-safe login failures', () => {
 		assert.equal(site.resourceCalls.length, 0);
 		for (const result of results) {
 			assert.equal(result.status, 'rejected');
-			const error = (result as PromiseRejectedResult).reason as unknown;
+			const error = (result).reason as unknown;
 			assert.ok(error instanceof TokenAuthenticationError, 'instanceof TokenAuthenticationError');
 			assert.equal(error.code, 'INVALID_CREDENTIALS');
 			assert.match(error.message, /Invalid username or password/);
@@ -105,7 +105,7 @@ describe('TokenSource', () => {
 
 	it('drops a token only if it is still the current one', async () => {
 		let count = 0;
-		const source = new TokenSource<void>('spec', async () => issued(`t${++count}`));
+		const source = new TokenSource<void>('spec', async () => Promise.resolve(issued(`t${++count}`)));
 		const first = await source.get();
 		source.invalidate(first.generation);
 		const second = await source.get();

@@ -90,7 +90,7 @@ describe('general handlers: web tier decisions', () => {
 			assert.equal(site.handshakes, 1, 'one login attempt');
 			for (const result of results) {
 				assert.equal(result.status, 'rejected');
-				const error = (result as PromiseRejectedResult).reason as TokenAuthenticationError;
+				const error = (result).reason as TokenAuthenticationError;
 				assert.ok(webTierFailed(/NTLM login .* rejected for EXAMPLE\\alice/)(error), error.message);
 				assert.ok(!error.message.includes('Wrong-Pa55word'));
 			}

@@ -9,7 +9,7 @@ Esri's @esri/arcgis-rest-request (pinned 4.10.2) on the same workloads. For a st
 signs in through a dummy expired token plus the credentials, which makes it fetch a real one.
 */
 function peerClient(emu: EmulatorThread): Send {
-	const manager = new ArcGISIdentityManager({username: 'demo', password: 'demo1234', server: emu.serverUrl, token: 'expired', tokenExpires: new Date(0)} as ConstructorParameters<typeof ArcGISIdentityManager>[0]);
+	const manager = new ArcGISIdentityManager({username: 'demo', password: 'demo1234', server: emu.serverUrl, token: 'expired', tokenExpires: new Date(0)});
 	return async () => {
 		try {
 			return Boolean((await request(`${emu.serverUrl}/rest/services`, {authentication: manager}) as {services?: unknown}).services);

@@ -93,7 +93,7 @@ export function parseTokenResponse(response: TokenResponse, context: ParseContex
 
 function scrubArcGISError(error: ArcGISErrorObject, secrets: ReadonlyArray<string | undefined>): ArcGISErrorObject {
 	const details = Array.isArray(error.details)
-		? error.details.map(item => typeof item === 'string' ? scrub(item, secrets) : item)
+		? (error.details as unknown[]).map(item => typeof item === 'string' ? scrub(item, secrets) : item)
 		: (typeof error.details === 'string' ? scrub(error.details, secrets) : error.details);
 	return {...error, message: error.message === undefined ? undefined : scrub(error.message, secrets), details};
 }
@@ -103,7 +103,7 @@ Whether the token service judged the request (answered an ArcGIS error body). Su
 kept and handed to every later request until `reset()`: sending the same credentials again would
 only count towards an account lockout. Transport failures and garbage answers are not kept.
 */
-export function isJudgedFailure(error: unknown): boolean {
+export function isJudgedFailure(error: unknown): error is TokenAuthenticationError {
 	return error instanceof TokenAuthenticationError && error.arcgisError !== undefined
 		&& (error.code === 'INVALID_CREDENTIALS' || error.code === 'TOKEN_SERVICE_ERROR');
 }

@@ -1,4 +1,5 @@
 import {debug} from '../debug.js';
+import type {TokenAuthenticationError} from '../errors.js';
 import {isJudgedFailure, type IssuedToken} from './issued-token.js';
 
 /** A token together with the generation that identifies it without repeating it. */
@@ -17,7 +18,7 @@ export class TokenSource<FetchArgs> {
 	readonly #label: string;
 	#current: CurrentToken | undefined;
 	#inFlight: Promise<CurrentToken> | undefined;
-	#failure: unknown;
+	#failure: TokenAuthenticationError | undefined;
 	#generation = 0;
 	/** Bumped by reset(): a fetch started before a reset must not store its late result. */
 	#epoch = 0;
@@ -80,7 +81,7 @@ export class TokenSource<FetchArgs> {
 			return token;
 		} catch (error: unknown) {
 			const judged = isJudgedFailure(error);
-			if (judged && epoch === this.#epoch) {
+			if (isJudgedFailure(error) && epoch === this.#epoch) {
 				this.#failure = error;
 			}
 

@@ -25,7 +25,7 @@ export class FakeIwaSite {
 		// eslint-disable-next-line @typescript-eslint/no-this-alias
 		const site = this;
 		const handler = function (this: nock.ReplyFnContext, uri: string): nock.ReplyFnResult {
-			return site.#answer(uri, this.req.headers.authorization as string | undefined);
+			return site.#answer(uri, this.req.headers.authorization);
 		};
 
 		nock(origin).persist().get(() => true).reply(handler).post(() => true).reply(handler);
@@ -101,9 +101,11 @@ export function fakeKerberos(present = true): FakeKerberos {
 			async initializeClient() {
 				fake.contexts++;
 				let started = false;
-				return {
+				return Promise.resolve({
 					contextComplete: false,
 					async step(challenge: string) {
+						// Throwing inside an async function rejects, as the native module does.
+						await Promise.resolve();
 						if (!started) {
 							started = true;
 							return fake.first();
@@ -112,11 +114,12 @@ export function fakeKerberos(present = true): FakeKerberos {
 						fake.verify(challenge);
 						return null;
 					},
-				};
+				});
 			},
 		},
 	};
 	sinon.stub(kerberosLoader, 'load').callsFake(async () => {
+		await Promise.resolve();
 		if (!present) {
 			throw Object.assign(new Error("Cannot find package 'kerberos'"), {code: 'ERR_MODULE_NOT_FOUND'});
 		}

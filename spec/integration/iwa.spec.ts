@@ -23,7 +23,7 @@ async function logOf(action: () => Promise<void>): Promise<LogLine[]> {
 describe('IWA integration (real KDC, Apache mod_auth_gssapi, gss-ntlmssp)', function () {
 	this.timeout(60_000);
 	withoutNock();
-	before(async function () {
+	before(function () {
 		forgetKerberosModule();
 		if (!iwa) {
 			console.log(`    ${HOW_TO_ENABLE}`);
@@ -45,7 +45,7 @@ describe('IWA integration (real KDC, Apache mod_auth_gssapi, gss-ntlmssp)', func
 					const response = await client(new ArcGISServerAuth())(`${iwa!.base}/kerberos/arcgis/rest/services?f=json`);
 					assert.equal(response.statusCode, 200);
 					assert.equal(response.headers['x-remote-user'], 'alice@EXAMPLE.TEST');
-					assert.equal(JSON.parse(response.body).services[0].name, 'SampleWorldCities');
+					assert.equal((JSON.parse(response.body) as {services: Array<{name: string}>}).services[0]?.name, 'SampleWorldCities');
 				});
 
 				it('signs on with the ticket cache and no credentials: ArcGISPortalAuth', async () => {

@@ -13,6 +13,11 @@ export const DEMO_HELP = `Usage: arcgis-auth demo
 Starts the emulator, walks through the library's main uses against it and prints what happened.
 `;
 
+/** The code of a rejected request's error, for the printout. */
+function rejectionCode(result: PromiseSettledResult<unknown> | undefined): string {
+	return result?.status === 'rejected' ? String((result.reason as {code?: unknown}).code) : 'nothing';
+}
+
 /** The tour `npm start` runs: each usage style of the library, against a real local server. */
 export async function demoCommand(args: string[], io: CliIo): Promise<number> {
 	if (args.includes('--help') || args.includes('-h')) {
@@ -49,7 +54,7 @@ export async function demoCommand(args: string[], io: CliIo): Promise<number> {
 		const wrong = new ArcGISServerTokenAuth('demo', 'not-the-password');
 		const errors = await Promise.allSettled([1, 2, 3].map(async () => got(`${emu.serverUrl}/rest/services?f=json`, {hooks: wrong.hooks})));
 		const attempts = emu.stats.failedLogins;
-		say(`6. a wrong password: ${errors.filter(result => result.status === 'rejected').length} requests rejected with ${(errors[0] as PromiseRejectedResult).reason.code as string}, ${attempts} login attempt (no lockout risk)`);
+		say(`6. a wrong password: ${errors.filter(result => result.status === 'rejected').length} requests rejected with ${rejectionCode(errors[0])}, ${attempts} login attempt (no lockout risk)`);
 
 		const url = `${emu.serverUrl}/rest/services/Hosted/Parcels/FeatureServer/0/query?where=1%3D1&returnCountOnly=true&f=json`;
 		const captured = new PassThrough();
