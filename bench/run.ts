@@ -38,7 +38,7 @@ try {
 	target('cold start: rest/info calls', cold.info, '= 1', cold.info === 1);
 	target('cold start: generateToken calls', cold.generateToken, '= 1', cold.generateToken === 1);
 	target('cold start: failed requests', cold.failed, '= 0', cold.failed === 0);
-	const expiryLimit = (expiryResult.seconds / (expiryResult.lifetimeSeconds / 2)) + 1;
+	const expiryLimit = expiryResult.seconds / (expiryResult.lifetimeSeconds / 2) + 1;
 	target('expiry: token calls', expiryResult.tokenCalls, `≤ ${expiryLimit}`, expiryResult.tokenCalls <= expiryLimit);
 	target('expiry: failed requests', expiryResult.failed, '= 0', expiryResult.failed === 0);
 	target('revocation: failed requests', revocationResult.failed, '= 0', revocationResult.failed === 0);
@@ -67,20 +67,33 @@ try {
 	};
 
 	const rows: Array<[string, string]> = [
-		...(timing ? [
-			['overhead: hooks ÷ plain got, median per request', `${timing.overheadRatio} (${timing.medians.oursMs.toFixed(3)} ms vs ${timing.medians.plainGotMs.toFixed(3)} ms)`],
-			['forcePost on ÷ off', String(timing.forcePostRatio)],
-		] as Array<[string, string]> : []),
+		...(timing
+			? ([
+					['overhead: hooks ÷ plain got, median per request', `${timing.overheadRatio} (${timing.medians.oursMs.toFixed(3)} ms vs ${timing.medians.plainGotMs.toFixed(3)} ms)`],
+					['forcePost on ÷ off', String(timing.forcePostRatio)],
+				] as Array<[string, string]>)
+			: []),
 		[`cold start: ${cold.requests} concurrent first requests`, `${cold.info} info, ${cold.generateToken} generateToken, ${cold.failed} failed`],
 		[`expiry: ${expiryResult.lifetimeSeconds} s tokens over ${expiryResult.seconds} s`, `${expiryResult.requests} requests, ${expiryResult.tokenCalls} token calls, ${expiryResult.failed} failed`],
 		[`revocation: 3 during ${revocationResult.requests} requests`, `${revocationResult.failed} failed, ${revocationResult.tokenCalls} token calls`],
 		[`peer ${peerResult.name} ${peerResult.version}: its time ÷ ours`, String(peerResult.sequentialRatio)],
 		['peer: revocation 3 times', `${peerResult.revocationFailed} failed, ${peerResult.revocationTokenCalls} token calls`],
-		...(heap ? [[`heap after ${heap.requests.first} / ${heap.requests.total} requests`, `${(heap.after2k / 1e6).toFixed(1)} MB / ${(heap.after20k / 1e6).toFixed(1)} MB (×${heap.growthRatio}), ${heap.maxListenersWarnings} listener warnings`]] as Array<[string, string]> : []),
-		...(web ? [
-			[`NTLM: ${web.ntlm.requests} sequential requests`, `${web.ntlm.handshakes} handshake(s) on ${web.ntlm.connections} connection(s); ×${web.ntlm.perRequestRatio} anonymous per request`],
-			...(web.kerberos ? [[`Kerberos: ${web.kerberos.requests} sequential requests`, `${web.kerberos.extra401} extra 401; ×${web.kerberos.perRequestRatio} anonymous per request`]] as Array<[string, string]> : []),
-		] as Array<[string, string]> : [['web tier', 'not measured: scripts/iwa/up.sh is not up']] as Array<[string, string]>),
+		...(heap
+			? ([
+					[
+						`heap after ${heap.requests.first} / ${heap.requests.total} requests`,
+						`${(heap.after2k / 1e6).toFixed(1)} MB / ${(heap.after20k / 1e6).toFixed(1)} MB (×${heap.growthRatio}), ${heap.maxListenersWarnings} listener warnings`,
+					],
+				] as Array<[string, string]>)
+			: []),
+		...(web
+			? ([
+					[`NTLM: ${web.ntlm.requests} sequential requests`, `${web.ntlm.handshakes} handshake(s) on ${web.ntlm.connections} connection(s); ×${web.ntlm.perRequestRatio} anonymous per request`],
+					...(web.kerberos
+						? ([[`Kerberos: ${web.kerberos.requests} sequential requests`, `${web.kerberos.extra401} extra 401; ×${web.kerberos.perRequestRatio} anonymous per request`]] as Array<[string, string]>)
+						: []),
+				] as Array<[string, string]>)
+			: ([['web tier', 'not measured: scripts/iwa/up.sh is not up']] as Array<[string, string]>)),
 	];
 	const width = Math.max(...rows.map(([name]) => name.length));
 	console.log(`\n| ${'workload'.padEnd(width)} | result |\n|${'-'.repeat(width + 2)}|--------|`);

@@ -77,7 +77,9 @@ describe('the arcgis-auth CLI', function () {
 		const query = await cliProcess(['request', `${emu.serverUrl}/rest/services/Hosted/Parcels/FeatureServer/0/query?where=1%3D1&returnCountOnly=true&f=json`, '-u', 'demo'], {env});
 		assert.equal(query.code, 0, query.stderr);
 		assert.deepEqual(JSON.parse(query.stdout), {count: 5});
-		const stop = await cli(['request', `${emu.serverUrl}/admin/services/SampleWorldCities.MapServer/stop`, '-u', 'demo', '-X', 'POST', '-d', 'f=json', '-d', 'note=a=b', '-H', 'X-Script: nightly'], {env});
+		const stop = await cli(['request', `${emu.serverUrl}/admin/services/SampleWorldCities.MapServer/stop`, '-u', 'demo', '-X', 'POST', '-d', 'f=json', '-d', 'note=a=b', '-H', 'X-Script: nightly'], {
+			env,
+		});
 		assert.deepEqual(JSON.parse(stop.stdout), {status: 'success'});
 		assert.equal(emu.stats.log.at(-1)?.tokenIn, 'body');
 	});
@@ -98,7 +100,15 @@ describe('the arcgis-auth CLI', function () {
 	});
 
 	it('exits 2 on usage errors, and will not prompt without a terminal', async () => {
-		for (const args of [[], ['bogus'], ['token'], ['token', 'not a url'], ['token', 'http://x', '--bogus'], ['request', 'http://x', '--auth', 'kerberos'], ['request', 'http://x', '-d', 'novalue', '--auth', 'none']]) {
+		for (const args of [
+			[],
+			['bogus'],
+			['token'],
+			['token', 'not a url'],
+			['token', 'http://x', '--bogus'],
+			['request', 'http://x', '--auth', 'kerberos'],
+			['request', 'http://x', '-d', 'novalue', '--auth', 'none'],
+		]) {
 			const run = await cli(args);
 			assert.equal(run.code, 2, args.join(' '));
 		}

@@ -30,8 +30,7 @@ describe('the emulator over HTTPS', () => {
 
 	it('is refused by a verifying client that was not told to trust it', async () => {
 		const auth = new ArcGISServerTokenAuth('demo', 'demo1234');
-		await assert.rejects(got(`${emu.serverUrl}/rest/services?f=json`, {hooks: auth.hooks}), (error: unknown) =>
-			error instanceof TokenAuthenticationError && error.code === 'NETWORK_ERROR');
+		await assert.rejects(got(`${emu.serverUrl}/rest/services?f=json`, {hooks: auth.hooks}), (error: unknown) => error instanceof TokenAuthenticationError && error.code === 'NETWORK_ERROR');
 	});
 
 	it('carries the token across the http→https upgrade to another port (6080 → 6443)', async () => {
@@ -42,6 +41,9 @@ describe('the emulator over HTTPS', () => {
 		// rest/info and the request went through the redirect; the token service is advertised as https.
 		assert.equal(emu.stats.counts['redirect.upgrade'], 2);
 		const served = emu.stats.log.filter(entry => entry.path === '/arcgis/rest/services');
-		assert.deepEqual(served.map(entry => [entry.method, entry.tokenIn]), [['POST', 'body']]);
+		assert.deepEqual(
+			served.map(entry => [entry.method, entry.tokenIn]),
+			[['POST', 'body']],
+		);
 	});
 });

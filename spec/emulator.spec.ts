@@ -71,7 +71,10 @@ describe('the emulator', () => {
 		assert.equal((await http(`${services}?f=json&token=${token}`).json<{services: unknown[]}>()).services.length, 2);
 		assert.equal((await http.post(services, {form: {f: 'json', token}}).json<{services: unknown[]}>()).services.length, 2);
 		assert.equal((await http(`${services}?f=json`, {headers: {'x-esri-authorization': `Bearer ${token}`}}).json<{services: unknown[]}>()).services.length, 2);
-		assert.deepEqual(emu.stats.log.map(entry => entry.tokenIn), ['query', 'body', 'header']);
+		assert.deepEqual(
+			emu.stats.log.map(entry => entry.tokenIn),
+			['query', 'body', 'header'],
+		);
 		assert.ok(!JSON.stringify(emu.stats.log).includes(token), 'no token in the log');
 	});
 
@@ -89,7 +92,7 @@ describe('the emulator', () => {
 	});
 
 	it('binds client=referer tokens to their Referer', async () => {
-		const {token} = await login(emu, {referer: 'my-app'}) as {token: string};
+		const {token} = (await login(emu, {referer: 'my-app'})) as {token: string};
 		const services = `${emu.serverUrl}/rest/services?f=json&token=${token}`;
 		assert.ok((await http(services, {headers: {referer: 'my-app'}}).json<{services?: unknown}>()).services);
 		assert.equal((await http(services).json<{error?: {code: number}}>()).error?.code, 498);
@@ -114,7 +117,7 @@ describe('the emulator', () => {
 	});
 
 	it('runs admin operations with the token in the POST body, and answers the admin 499 shape otherwise', async () => {
-		const {token} = await login(emu, {}, '/arcgis/admin/generateToken') as {token: string};
+		const {token} = (await login(emu, {}, '/arcgis/admin/generateToken')) as {token: string};
 		const service = `${emu.serverUrl}/admin/services/SampleWorldCities.MapServer`;
 		const headers = {referer: 'spec'};
 		assert.deepEqual((await http.post(`${service}/stop`, {form: {f: 'json', token}, headers})).body, {status: 'success'});
@@ -126,12 +129,16 @@ describe('the emulator', () => {
 	});
 
 	it('exchanges a portal token for a server token bound to that server', async () => {
-		const portal = await login(emu, {}, '/portal/sharing/rest/generateToken') as {token: string};
-		const exchange = await http.post(`${emu.portalUrl}/sharing/rest/generateToken`, {form: {token: portal.token, serverUrl: `${emu.serverUrl}/`, f: 'json'}, headers: {referer: 'spec'}}).json<{token: string}>();
+		const portal = (await login(emu, {}, '/portal/sharing/rest/generateToken')) as {token: string};
+		const exchange = await http
+			.post(`${emu.portalUrl}/sharing/rest/generateToken`, {form: {token: portal.token, serverUrl: `${emu.serverUrl}/`, f: 'json'}, headers: {referer: 'spec'}})
+			.json<{token: string}>();
 		assert.ok((await http(`${emu.serverUrl}/rest/services?f=json&token=${exchange.token}`).json<{services?: unknown}>()).services);
 		const refused = await http.post(`${emu.portalUrl}/sharing/rest/generateToken`, {form: {serverUrl: emu.serverUrl, f: 'json'}}).json<{error: {details: string[]}}>();
 		assert.match(refused.error.details[0] ?? '', /Unable to get 'token'/);
-		const other = await http.post(`${emu.portalUrl}/sharing/rest/generateToken`, {form: {token: portal.token, serverUrl: 'https://other.example/arcgis', f: 'json'}, headers: {referer: 'spec'}}).json<{token: string}>();
+		const other = await http
+			.post(`${emu.portalUrl}/sharing/rest/generateToken`, {form: {token: portal.token, serverUrl: 'https://other.example/arcgis', f: 'json'}, headers: {referer: 'spec'}})
+			.json<{token: string}>();
 		assert.equal((await http(`${emu.serverUrl}/rest/services?f=json&token=${other.token}`).json<{error?: {code: number}}>()).error?.code, 498, 'a token minted for another server');
 	});
 
@@ -143,7 +150,7 @@ describe('the emulator', () => {
 		assert.equal((await http(`${emu.portalUrl}/sharing/rest/community/self?f=json&token=${token}`).json<{username: string}>()).username, 'demo');
 	});
 
-	it('changes a user\'s role through the portal admin API', async () => {
+	it("changes a user's role through the portal admin API", async () => {
 		const {token} = emu.issueToken();
 		await http.post(`${emu.portalUrl}/sharing/rest/portals/self/updateUserRole`, {form: {user: 'demo', role: 'org_publisher', f: 'json', token}});
 		assert.equal((await http(`${emu.portalUrl}/sharing/rest/community/users/demo?f=json&token=${token}`).json<{role: string}>()).role, 'org_publisher');

@@ -26,7 +26,13 @@ describe('the handlers against the emulator (real sockets)', () => {
 		const query = await s.get(`${emu.serverUrl}/rest/services/Hosted/Parcels/FeatureServer/0/query`, {searchParams: {where: '1=1', outFields: '*', f: 'json'}}).json<{features: unknown[]}>();
 		assert.equal(query.features.length, 5);
 		assert.equal(emu.stats.tokenCalls, 1);
-		assert.deepEqual(emu.stats.log.filter(entry => entry.path.includes('/rest/services')).map(entry => [entry.method, entry.tokenIn, entry.referer]), [['POST', 'body', 'got-arcgis-auth'], ['POST', 'body', 'got-arcgis-auth']]);
+		assert.deepEqual(
+			emu.stats.log.filter(entry => entry.path.includes('/rest/services')).map(entry => [entry.method, entry.tokenIn, entry.referer]),
+			[
+				['POST', 'body', 'got-arcgis-auth'],
+				['POST', 'body', 'got-arcgis-auth'],
+			],
+		);
 	});
 
 	for (const errorsAs of ['json', 'status'] as const) {
@@ -50,7 +56,7 @@ describe('the handlers against the emulator (real sockets)', () => {
 		assert.equal(emu.stats.counts['server.generateToken'], undefined);
 	});
 
-	it('hands the admin API\'s second 499 to the caller when the token is put where it does not look', async () => {
+	it("hands the admin API's second 499 to the caller when the token is put where it does not look", async () => {
 		const s = createSession({auth: new ArcGISServerTokenAuth('demo', 'demo1234', {tokenIn: 'query'})});
 		const body = await s.post(`${emu.serverUrl}/admin/services/SampleWorldCities.MapServer/stop`, {form: {f: 'json'}}).json<{code: number}>();
 		assert.equal(body.code, 499);
@@ -70,7 +76,10 @@ describe('the handlers against the emulator (real sockets)', () => {
 			const s = createSession({auth: new ArcGISServerTokenAuth('demo', 'demo1234')});
 			assert.ok((await s.get(`${emu.serverUrl}/rest/services/Hosted?f=json`).json<{services?: unknown}>()).services);
 			await s.get(`${emu.url}/redirect/307?to=${encodeURIComponent(`${other.serverUrl}/rest/services?f=json`)}`, {throwHttpErrors: false});
-			assert.deepEqual(other.stats.log.map(entry => entry.tokenIn), [null]);
+			assert.deepEqual(
+				other.stats.log.map(entry => entry.tokenIn),
+				[null],
+			);
 		} finally {
 			await other.close();
 		}
@@ -92,8 +101,10 @@ describe('the handlers against the emulator (real sockets)', () => {
 
 	it('shows token-handler users the way to web-tier sites, and warns general-handler users what is missing', async () => {
 		emu.setOptions({webTier: 'negotiate-ntlm'});
-		await assert.rejects(got(`${emu.serverUrl}/rest/services?f=json`, {hooks: new ArcGISServerTokenAuth('demo', 'demo1234').hooks}), (error: unknown) =>
-			error instanceof TokenAuthenticationError && error.code === 'DISCOVERY_FAILED' && /Use ArcGISServerAuth/.test(error.message));
+		await assert.rejects(
+			got(`${emu.serverUrl}/rest/services?f=json`, {hooks: new ArcGISServerTokenAuth('demo', 'demo1234').hooks}),
+			(error: unknown) => error instanceof TokenAuthenticationError && error.code === 'DISCOVERY_FAILED' && /Use ArcGISServerAuth/.test(error.message),
+		);
 		sinon.stub(kerberosLoader, 'load').rejects(new Error('not installed'));
 		const warnings = await captureWarnings(async () => {
 			const response = await got(`${emu.serverUrl}/rest/services?f=json`, {hooks: new ArcGISServerAuth().hooks, throwHttpErrors: false});

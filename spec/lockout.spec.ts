@@ -20,7 +20,7 @@ describe('lockout-safe login failures', () => {
 		assert.equal(site.resourceCalls.length, 0);
 		for (const result of results) {
 			assert.equal(result.status, 'rejected');
-			const error = (result).reason as unknown;
+			const error = result.reason as unknown;
 			assert.ok(error instanceof TokenAuthenticationError, 'instanceof TokenAuthenticationError');
 			assert.equal(error.code, 'INVALID_CREDENTIALS');
 			assert.match(error.message, /Invalid username or password/);
@@ -55,8 +55,7 @@ describe('lockout-safe login failures', () => {
 		const site = new FakeSite(ORIGIN);
 		site.tokenReplies.push({body: {error: {code: 201, message: 'Exception in generating token', details: 'Client ID is required for long expiration tokens.'}}});
 		const auth = new ArcGISServerTokenAuth('alice', 'right-password');
-		await assert.rejects(got(SERVICES, {hooks: auth.hooks}), (error: unknown) =>
-			error instanceof TokenAuthenticationError && error.code === 'TOKEN_SERVICE_ERROR' && error.arcgisError?.code === 201);
+		await assert.rejects(got(SERVICES, {hooks: auth.hooks}), (error: unknown) => error instanceof TokenAuthenticationError && error.code === 'TOKEN_SERVICE_ERROR' && error.arcgisError?.code === 201);
 		await assert.rejects(got(SERVICES, {hooks: auth.hooks}), {code: 'TOKEN_SERVICE_ERROR'});
 		assert.equal(site.tokenCalls, 1);
 	});
@@ -65,8 +64,7 @@ describe('lockout-safe login failures', () => {
 		const site = new FakeSite(ORIGIN);
 		site.tokenReplies.push({networkError: 'ECONNRESET'});
 		const auth = new ArcGISServerTokenAuth('alice', 'right-password');
-		await assert.rejects(got(SERVICES, {hooks: auth.hooks}), (error: unknown) =>
-			error instanceof TokenAuthenticationError && error.code === 'NETWORK_ERROR' && /socket hang up/.test(error.message));
+		await assert.rejects(got(SERVICES, {hooks: auth.hooks}), (error: unknown) => error instanceof TokenAuthenticationError && error.code === 'NETWORK_ERROR' && /socket hang up/.test(error.message));
 		assert.deepEqual(await got(SERVICES, {hooks: auth.hooks}).json(), {ok: true});
 		assert.equal(site.tokenCalls, 2);
 	});
@@ -84,8 +82,10 @@ describe('lockout-safe login failures', () => {
 			const site = new FakeSite(ORIGIN);
 			site.tokenReplies.push(reply);
 			const auth = new ArcGISServerTokenAuth('alice', 'right-password');
-			await assert.rejects(got(SERVICES, {hooks: auth.hooks}), (error: unknown) =>
-				error instanceof TokenAuthenticationError && error.code === 'TOKEN_SERVICE_ERROR' && error.url === `${ORIGIN}/arcgis/tokens/generateToken`);
+			await assert.rejects(
+				got(SERVICES, {hooks: auth.hooks}),
+				(error: unknown) => error instanceof TokenAuthenticationError && error.code === 'TOKEN_SERVICE_ERROR' && error.url === `${ORIGIN}/arcgis/tokens/generateToken`,
+			);
 			assert.deepEqual(await got(SERVICES, {hooks: auth.hooks}).json(), {ok: true});
 			assert.equal(site.tokenCalls, 2);
 		});

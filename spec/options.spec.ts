@@ -4,8 +4,7 @@ import got from 'got';
 import {ArcGISPortalTokenAuth, ArcGISServerTokenAuth, TokenAuthenticationError, createSession} from '../lib/index.js';
 import {FakeSite, useNock} from './helpers/fake-site.js';
 
-const invalidOption = (pattern: RegExp) => (error: unknown) =>
-	error instanceof TokenAuthenticationError && error.code === 'INVALID_OPTION' && pattern.test(error.message);
+const invalidOption = (pattern: RegExp) => (error: unknown) => error instanceof TokenAuthenticationError && error.code === 'INVALID_OPTION' && pattern.test(error.message);
 
 describe('constructor arguments and options', () => {
 	it('rejects missing credentials with INVALID_OPTION and without repeating them', () => {

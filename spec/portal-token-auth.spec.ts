@@ -12,7 +12,10 @@ describe('ArcGISPortalTokenAuth', () => {
 		const s = createSession({auth});
 		assert.deepEqual(await s.get('https://gis.example.com/portal/sharing/rest/portals/self?f=json').json(), {ok: true});
 		assert.equal(site.infoCalls, 0);
-		assert.deepEqual(site.tokenRequests.map(request => request.path), ['/portal/sharing/rest/generateToken']);
+		assert.deepEqual(
+			site.tokenRequests.map(request => request.path),
+			['/portal/sharing/rest/generateToken'],
+		);
 		assert.equal(site.tokenRequests[0]?.form.get('client'), 'referer');
 	});
 
@@ -21,7 +24,10 @@ describe('ArcGISPortalTokenAuth', () => {
 			const site = new FakeSite(origin, {root: ''});
 			const auth = new ArcGISPortalTokenAuth('alice', 'right-password');
 			await got(`${origin}/sharing/rest/content/users/alice?f=json`, {hooks: auth.hooks});
-			assert.deepEqual(site.tokenRequests.map(request => request.path), ['/sharing/rest/generateToken']);
+			assert.deepEqual(
+				site.tokenRequests.map(request => request.path),
+				['/sharing/rest/generateToken'],
+			);
 			assert.equal(auth.site?.root, origin);
 		});
 	}
@@ -30,7 +36,10 @@ describe('ArcGISPortalTokenAuth', () => {
 		const site = new FakeSite('https://gis.example.com', {root: '/gisportal'});
 		const auth = new ArcGISPortalTokenAuth('alice', 'right-password', {instance: 'gisportal'});
 		await got('https://gis.example.com/gisportal/home/content.html', {hooks: auth.hooks, throwHttpErrors: false});
-		assert.deepEqual(site.tokenRequests.map(request => request.path), ['/gisportal/sharing/rest/generateToken']);
+		assert.deepEqual(
+			site.tokenRequests.map(request => request.path),
+			['/gisportal/sharing/rest/generateToken'],
+		);
 	});
 
 	it('refreshes a revoked portal token once', async () => {

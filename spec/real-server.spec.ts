@@ -21,12 +21,18 @@ describe('against a real local server', () => {
 			for (let index = 0; index < 100; index++) {
 				// A converted GET with non-ASCII values, a got form POST and a raw form body: the three ways
 				// the handler rewrites a body. A stale content-length would cut the token off or desync the stream.
-				const a = await s.get(`${site.url}/arcgis/rest/services/P/FeatureServer/0/query`, {searchParams: {where: `name='Zürich ${index}'`, f: 'json'}}).json<{ok: boolean; form: Record<string, string>}>();
+				const a = await s
+					.get(`${site.url}/arcgis/rest/services/P/FeatureServer/0/query`, {searchParams: {where: `name='Zürich ${index}'`, f: 'json'}})
+					.json<{ok: boolean; form: Record<string, string>}>();
 				assert.equal(a.ok, true);
 				assert.equal(a.form.where, `name='Zürich ${index}'`);
-				const b = await s.post(`${site.url}/arcgis/rest/services/P/FeatureServer/0/applyEdits`, {form: {f: 'json', adds: `[{"attributes":{"n":"東京 ${index}"}}]`}}).json<{ok: boolean; form: Record<string, string>}>();
+				const b = await s
+					.post(`${site.url}/arcgis/rest/services/P/FeatureServer/0/applyEdits`, {form: {f: 'json', adds: `[{"attributes":{"n":"東京 ${index}"}}]`}})
+					.json<{ok: boolean; form: Record<string, string>}>();
 				assert.equal(b.form.adds, `[{"attributes":{"n":"東京 ${index}"}}]`);
-				const c = await s.post(`${site.url}/arcgis/rest/services/P/FeatureServer/0/updateFeatures`, {body: `f=json&note=ü${index}`, headers: {'content-type': 'application/x-www-form-urlencoded'}}).json<{ok: boolean; form: Record<string, string>}>();
+				const c = await s
+					.post(`${site.url}/arcgis/rest/services/P/FeatureServer/0/updateFeatures`, {body: `f=json&note=ü${index}`, headers: {'content-type': 'application/x-www-form-urlencoded'}})
+					.json<{ok: boolean; form: Record<string, string>}>();
 				assert.equal(c.form.note, `ü${index}`);
 			}
 
@@ -41,7 +47,7 @@ describe('against a real local server', () => {
 			assert.equal(new Set(site.received.map(call => call.remotePort)).size, 1, 'every request, the token call included, used one socket');
 		});
 
-		it('keeps cookies in a session\'s jar and sends the session headers', async () => {
+		it("keeps cookies in a session's jar and sends the session headers", async () => {
 			const auth = new ArcGISServerTokenAuth('demo', 'demo1234');
 			const s = createSession({auth, headers: {'x-script': 'nightly'}});
 			const first = await s.get(`${site.url}/arcgis/rest/services?f=json`).json<{cookie: string | null}>();
@@ -68,18 +74,22 @@ describe('against a real local server', () => {
 			await site.stop();
 		});
 
-		it('verifies certificates on the handler\'s own calls by default', async () => {
+		it("verifies certificates on the handler's own calls by default", async () => {
 			const auth = new ArcGISServerTokenAuth('demo', 'demo1234');
 			const s = createSession({auth, verify: false});
-			await assert.rejects(s.get(`${site.url}/arcgis/rest/services?f=json`), (error: unknown) =>
-				error instanceof TokenAuthenticationError && error.code === 'NETWORK_ERROR' && /self[- ]signed/i.test(error.message));
+			await assert.rejects(
+				s.get(`${site.url}/arcgis/rest/services?f=json`),
+				(error: unknown) => error instanceof TokenAuthenticationError && error.code === 'NETWORK_ERROR' && /self[- ]signed/i.test(error.message),
+			);
 			assert.equal(site.received.length, 0);
 		});
 
-		it('verify: false on the handler applies to its own calls, and the session\'s verify to the caller\'s requests', async () => {
+		it("verify: false on the handler applies to its own calls, and the session's verify to the caller's requests", async () => {
 			const auth = new ArcGISServerTokenAuth('demo', 'demo1234', {verify: false});
-			await assert.rejects(createSession({auth}).get(`${site.url}/arcgis/rest/services?f=json`), (error: unknown) =>
-				!(error instanceof TokenAuthenticationError) && /self[- ]signed/i.test(String((error as Error).message)));
+			await assert.rejects(
+				createSession({auth}).get(`${site.url}/arcgis/rest/services?f=json`),
+				(error: unknown) => !(error instanceof TokenAuthenticationError) && /self[- ]signed/i.test(String((error as Error).message)),
+			);
 			assert.equal(site.tokens.size, 1, 'the handler logged in without verification');
 			const body = await createSession({auth, verify: false}).get(`${site.url}/arcgis/rest/services?f=json`).json<{ok: boolean}>();
 			assert.equal(body.ok, true);

@@ -16,7 +16,12 @@ function recorder(origin: string): Captured[] {
 		return [200, {elsewhere: true}];
 	};
 
-	nock(origin).persist().get(() => true).reply(reply).post(() => true).reply(reply);
+	nock(origin)
+		.persist()
+		.get(() => true)
+		.reply(reply)
+		.post(() => true)
+		.reply(reply);
 	return captured;
 }
 
@@ -67,9 +72,10 @@ describe('redirects', () => {
 
 	it('re-applies the token after a same-origin 301 (trailing slash), keeping the POST and its body', async () => {
 		const site = new FakeSite(ORIGIN);
-		site.resource = (seen, valid) => (seen.path.startsWith('/arcgis/rest/services/Maps/') || !valid
-			? {status: valid ? 200 : 499, body: valid ? {ok: true, body: seen.body} : ''}
-			: {status: 301, body: '', headers: {location: '/arcgis/rest/services/Maps/'}});
+		site.resource = (seen, valid) =>
+			seen.path.startsWith('/arcgis/rest/services/Maps/') || !valid
+				? {status: valid ? 200 : 499, body: valid ? {ok: true, body: seen.body} : ''}
+				: {status: 301, body: '', headers: {location: '/arcgis/rest/services/Maps/'}};
 		const auth = new ArcGISServerTokenAuth('alice', 'right-password');
 		const body = await got(`${ORIGIN}/arcgis/rest/services/Maps?f=json&where=name%3D%27Z%C3%BCrich%27`, {hooks: auth.hooks}).json<{ok: boolean; body: string}>();
 		assert.equal(body.ok, true);
@@ -77,7 +83,10 @@ describe('redirects', () => {
 		assert.equal(form.get('where'), "name='Zürich'");
 		assert.equal(form.getAll('token').length, 1);
 		assert.equal(site.tokenCalls, 1);
-		assert.deepEqual(site.resourceCalls.map(seen => seen.method), ['POST', 'POST']);
+		assert.deepEqual(
+			site.resourceCalls.map(seen => seen.method),
+			['POST', 'POST'],
+		);
 		assert.ok(site.resourceCalls.every(seen => seen.token === auth.token));
 	});
 
@@ -95,10 +104,11 @@ describe('redirects', () => {
 
 	it('does not re-apply the token when a chain leaves the site and comes back', async () => {
 		const site = new FakeSite(ORIGIN);
-		site.resource = (seen, valid) => (seen.path.startsWith('/arcgis/back')
-			? {status: 200, body: {back: true, token: seen.token ?? null, valid}}
-			: {status: 307, body: '', headers: {location: 'https://hop.example/bounce'}});
-		nock('https://hop.example').post('/bounce').reply(307, '', {location: `${ORIGIN}/arcgis/back`});
+		site.resource = (seen, valid) =>
+			seen.path.startsWith('/arcgis/back') ? {status: 200, body: {back: true, token: seen.token ?? null, valid}} : {status: 307, body: '', headers: {location: 'https://hop.example/bounce'}};
+		nock('https://hop.example')
+			.post('/bounce')
+			.reply(307, '', {location: `${ORIGIN}/arcgis/back`});
 		const auth = new ArcGISServerTokenAuth('alice', 'right-password');
 		const body = await got(`${ORIGIN}/arcgis/rest/services?f=json`, {hooks: auth.hooks}).json();
 		assert.deepEqual(body, {back: true, token: null, valid: false});

@@ -35,7 +35,10 @@ describe('refresh on an invalid or missing token (498/499)', () => {
 			assert.deepEqual(body, {ok: true});
 			assert.equal(site.tokenCalls, 2);
 			assert.notEqual(auth.token, first);
-			assert.deepEqual(site.resourceCalls.map(seen => seen.token), [first, first, auth.token]);
+			assert.deepEqual(
+				site.resourceCalls.map(seen => seen.token),
+				[first, first, auth.token],
+			);
 		});
 	}
 
@@ -49,11 +52,14 @@ describe('refresh on an invalid or missing token (498/499)', () => {
 		assert.equal(site.tokenCalls, 2);
 	});
 
-	it('raises got\'s HTTPError after a second HTTP-status 498, with no token in util.inspect', async () => {
+	it("raises got's HTTPError after a second HTTP-status 498, with no token in util.inspect", async () => {
 		const site = new FakeSite(ORIGIN);
 		site.resource = () => ({status: 498, body: 'Invalid Token'});
 		const auth = new ArcGISServerTokenAuth('alice', 'right-password');
-		const error = await got(SERVICES, {hooks: auth.hooks}).then(() => undefined, (error_: unknown) => error_);
+		const error = await got(SERVICES, {hooks: auth.hooks}).then(
+			() => undefined,
+			(error_: unknown) => error_,
+		);
 		assert.ok(error instanceof HTTPError);
 		assert.equal(error.response.statusCode, 498);
 		assert.equal(site.resourceCalls.length, 2);
@@ -84,16 +90,22 @@ describe('refresh on an invalid or missing token (498/499)', () => {
 		assert.equal(site.tokenCalls, 2);
 	});
 
-	it('keeps a caller\'s own afterResponse hook running, once, on the retried response', async () => {
+	it("keeps a caller's own afterResponse hook running, once, on the retried response", async () => {
 		const site = new FakeSite(ORIGIN);
 		const auth = new ArcGISServerTokenAuth('alice', 'right-password');
 		await got(SERVICES, {hooks: auth.hooks});
 		site.valid.clear();
 		const statuses: unknown[] = [];
-		const client = got.extend({hooks: auth.hooks}).extend({hooks: {afterResponse: [response => {
-			statuses.push(JSON.parse(String(response.body)));
-			return response;
-		}]}});
+		const client = got.extend({hooks: auth.hooks}).extend({
+			hooks: {
+				afterResponse: [
+					response => {
+						statuses.push(JSON.parse(String(response.body)));
+						return response;
+					},
+				],
+			},
+		});
 		await client(SERVICES);
 		assert.deepEqual(statuses, [{ok: true}]);
 	});
@@ -103,8 +115,10 @@ describe('refresh on an invalid or missing token (498/499)', () => {
 		const auth = new ArcGISServerTokenAuth('alice', 'right-password');
 		await got(SERVICES, {hooks: auth.hooks});
 		site.valid.clear();
-		await assert.rejects(got.post(`${ORIGIN}/arcgis/rest/services/x/upload?f=json`, {hooks: auth.hooks, body: Readable.from(['a=1']), headers: {'content-type': 'application/octet-stream'}}), (error: unknown) =>
-			error instanceof TokenAuthenticationError && error.code === 'TOKEN_REJECTED' && /stream/.test(error.message));
+		await assert.rejects(
+			got.post(`${ORIGIN}/arcgis/rest/services/x/upload?f=json`, {hooks: auth.hooks, body: Readable.from(['a=1']), headers: {'content-type': 'application/octet-stream'}}),
+			(error: unknown) => error instanceof TokenAuthenticationError && error.code === 'TOKEN_REJECTED' && /stream/.test(error.message),
+		);
 		assert.equal(site.resourceCalls.length, 2);
 		await got(SERVICES, {hooks: auth.hooks});
 		assert.equal(site.tokenCalls, 2);

@@ -31,13 +31,13 @@ describe('force POST and token placement', () => {
 		assert.equal(seen.referer, 'got-arcgis-auth');
 	});
 
-	it('appends the token to a caller\'s raw form body with non-ASCII bytes and recomputes content-length', async () => {
+	it("appends the token to a caller's raw form body with non-ASCII bytes and recomputes content-length", async () => {
 		const site = new FakeSite(ORIGIN);
 		const auth = new ArcGISServerTokenAuth('alice', 'right-password');
 		const raw = 'f=json&features=[{"attributes":{"name":"Zürich – 東京"}}]';
 		await got.post(`${ORIGIN}/arcgis/rest/services/P/FeatureServer/0/addFeatures`, {hooks: auth.hooks, body: raw, headers: {'content-type': 'application/x-www-form-urlencoded; charset=utf-8'}});
 		const seen = lastCall(site);
-		assert.equal(seen.body, `${raw}&token=${auth.token ?? ''}`, 'the caller\'s bytes are kept as they were');
+		assert.equal(seen.body, `${raw}&token=${auth.token ?? ''}`, "the caller's bytes are kept as they were");
 		assert.equal(seen.headers['content-length'], String(Buffer.byteLength(seen.body)));
 	});
 
@@ -65,17 +65,22 @@ describe('force POST and token placement', () => {
 		const auth = new ArcGISServerTokenAuth('alice', 'right-password', {forcePost: url => url.pathname.endsWith('/query')});
 		await got(`${ORIGIN}/arcgis/rest/services?f=json`, {hooks: auth.hooks});
 		await got(`${ORIGIN}/arcgis/rest/services/P/FeatureServer/0/query?where=1%3D1&f=json`, {hooks: auth.hooks});
-		assert.deepEqual(site.resourceCalls.map(seen => seen.method), ['GET', 'POST']);
+		assert.deepEqual(
+			site.resourceCalls.map(seen => seen.method),
+			['GET', 'POST'],
+		);
 	});
 
 	it('leaves PUT and DELETE as they are, with the token in the query', async () => {
 		const site = new FakeSite(ORIGIN);
 		const {default: nock} = await import('nock');
 		const seen: string[] = [];
-		nock(ORIGIN).put(/.*/).reply(200, function (uri) {
-			seen.push(`${this.req.method} ${uri}`);
-			return {ok: true};
-		});
+		nock(ORIGIN)
+			.put(/.*/)
+			.reply(200, function (uri) {
+				seen.push(`${this.req.method} ${uri}`);
+				return {ok: true};
+			});
 		const auth = new ArcGISServerTokenAuth('alice', 'right-password');
 		await got.put(`${ORIGIN}/arcgis/rest/x?f=json`, {hooks: auth.hooks, json: {a: 1}});
 		assert.equal(seen.length, 1);
@@ -111,11 +116,14 @@ describe('force POST and token placement', () => {
 		const form = new FormData();
 		form.set('file', new Blob(['abc']), 'a.txt');
 		await got.post(`${ORIGIN}/arcgis/rest/services/upload?f=json`, {hooks: auth.hooks, body: form});
-		assert.deepEqual(site.resourceCalls.map(seen => seen.tokenIn), ['query', 'query']);
+		assert.deepEqual(
+			site.resourceCalls.map(seen => seen.tokenIn),
+			['query', 'query'],
+		);
 		assert.equal(site.resourceCalls[0]?.headers['content-length'], String(Buffer.byteLength('{"a":"ü"}')));
 	});
 
-	it('keeps got\'s GET retries for a converted GET, and never retries a real POST', async () => {
+	it("keeps got's GET retries for a converted GET, and never retries a real POST", async () => {
 		const site = new FakeSite(ORIGIN);
 		let failures = 1;
 		site.resource = (_seen, valid) => (failures-- > 0 ? {status: 503, body: 'busy'} : {status: 200, body: {ok: valid}});
@@ -129,7 +137,7 @@ describe('force POST and token placement', () => {
 		assert.equal(site.resourceCalls.length, 3, 'the real POST went out once');
 	});
 
-	it('leaves a site\'s GET alone when forcePost is on but the site has no token security', async () => {
+	it("leaves a site's GET alone when forcePost is on but the site has no token security", async () => {
 		const site = new FakeSite(ORIGIN, {tokenBased: false});
 		site.resource = () => ({status: 200, body: {}});
 		const auth = new ArcGISServerTokenAuth('alice', 'right-password');

@@ -25,7 +25,10 @@ describe('invalid-token detection', () => {
 	});
 
 	it('does not take a 403 GWM_0003 permission error, data or large bodies for a token problem', () => {
-		assert.equal(isInvalidTokenResponse(response(200, {error: {code: 403, messageCode: 'GWM_0003', message: 'You do not have permissions to access this resource or perform this operation.', details: []}})), false);
+		assert.equal(
+			isInvalidTokenResponse(response(200, {error: {code: 403, messageCode: 'GWM_0003', message: 'You do not have permissions to access this resource or perform this operation.', details: []}})),
+			false,
+		);
 		assert.equal(isInvalidTokenResponse(response(200, {features: [{attributes: {code: 498}}]})), false);
 		assert.equal(isInvalidTokenResponse(response(200, {status: 'success', code: 498})), false);
 		assert.equal(isInvalidTokenResponse(response(200, '<html>498</html>')), false);
@@ -41,12 +44,15 @@ describe('generateToken answer parsing', () => {
 	const context = {url, refreshMarginMs: 120_000, now, secrets: ['s3cret-pass']};
 	const parse = (statusCode: number, body: string, date?: string) => parseTokenResponse({statusCode, body, date}, context);
 	const fails = (code: string, pattern: RegExp, statusCode: number, body: string) => {
-		assert.throws(() => parse(statusCode, body), (error: unknown) => {
-			assert.ok(error instanceof TokenAuthenticationError);
-			assert.equal(error.code, code);
-			assert.match(error.message, pattern);
-			return true;
-		});
+		assert.throws(
+			() => parse(statusCode, body),
+			(error: unknown) => {
+				assert.ok(error instanceof TokenAuthenticationError);
+				assert.equal(error.code, code);
+				assert.match(error.message, pattern);
+				return true;
+			},
+		);
 	};
 
 	it('reads expires as a number and as a string of milliseconds', () => {
@@ -66,13 +72,25 @@ describe('generateToken answer parsing', () => {
 
 	it('names wrong credentials INVALID_CREDENTIALS, with the server message and without the password', () => {
 		fails('INVALID_CREDENTIALS', /Invalid username or password/, 200, JSON.stringify({error: {code: 400, message: 'Unable to generate token.', details: ['Invalid username or password.']}}));
-		assert.throws(() => parse(200, JSON.stringify({error: {code: 400, message: 'Bad password s3cret-pass', details: 'Invalid credentials'}})), (error: unknown) =>
-			error instanceof TokenAuthenticationError && !error.message.includes('s3cret-pass') && !JSON.stringify(error.arcgisError).includes('s3cret-pass'));
+		assert.throws(
+			() => parse(200, JSON.stringify({error: {code: 400, message: 'Bad password s3cret-pass', details: 'Invalid credentials'}})),
+			(error: unknown) => error instanceof TokenAuthenticationError && !error.message.includes('s3cret-pass') && !JSON.stringify(error.arcgisError).includes('s3cret-pass'),
+		);
 	});
 
 	it('turns other error bodies into TOKEN_SERVICE_ERROR, details as string or array', () => {
-		fails('TOKEN_SERVICE_ERROR', /Client ID is required/, 200, JSON.stringify({error: {code: 201, message: 'Exception in generating token', details: 'Client ID is required for long expiration tokens.'}}));
-		fails('TOKEN_SERVICE_ERROR', /Method not supported/, 200, JSON.stringify({error: {code: 405, message: 'Method not supported', details: 'Generate Token request should not contain username and password in the query string.'}}));
+		fails(
+			'TOKEN_SERVICE_ERROR',
+			/Client ID is required/,
+			200,
+			JSON.stringify({error: {code: 201, message: 'Exception in generating token', details: 'Client ID is required for long expiration tokens.'}}),
+		);
+		fails(
+			'TOKEN_SERVICE_ERROR',
+			/Method not supported/,
+			200,
+			JSON.stringify({error: {code: 405, message: 'Method not supported', details: 'Generate Token request should not contain username and password in the query string.'}}),
+		);
 	});
 
 	for (const [name, status, body, pattern] of [
@@ -121,7 +139,10 @@ describe('rest/info parsing', () => {
 		['an ArcGIS error', 200, '{"error":{"code":500,"message":"Internal"}}'],
 	] as const) {
 		it(`rejects ${name} with DISCOVERY_FAILED`, () => {
-			assert.throws(() => parse(status, body), (error: unknown) => error instanceof TokenAuthenticationError && error.code === 'DISCOVERY_FAILED');
+			assert.throws(
+				() => parse(status, body),
+				(error: unknown) => error instanceof TokenAuthenticationError && error.code === 'DISCOVERY_FAILED',
+			);
 		});
 	}
 });

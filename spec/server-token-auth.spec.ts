@@ -13,8 +13,7 @@ describe('ArcGISServerTokenAuth', () => {
 	it('discovers the token service once and logs in once for 50 concurrent first requests', async () => {
 		const site = new FakeSite(ORIGIN);
 		const auth = new ArcGISServerTokenAuth('alice', 'right-password');
-		const bodies = await Promise.all(Array.from({length: 50}, async (_, index) =>
-			got(`${ORIGIN}/arcgis/rest/services/s${index}/MapServer?f=json`, {hooks: auth.hooks}).json()));
+		const bodies = await Promise.all(Array.from({length: 50}, async (_, index) => got(`${ORIGIN}/arcgis/rest/services/s${index}/MapServer?f=json`, {hooks: auth.hooks}).json()));
 		assert.equal(bodies.length, 50);
 		assert.ok(bodies.every(body => (body as {ok?: boolean}).ok === true));
 		assert.equal(site.infoCalls, 1);
@@ -35,11 +34,18 @@ describe('ArcGISServerTokenAuth', () => {
 		const site = new FakeSite(ORIGIN);
 		const auth = new ArcGISServerTokenAuth('alice', 'right-password');
 		await got.post(`${ORIGIN}/arcgis/admin/services/Maps/stop`, {hooks: auth.hooks, form: {f: 'json'}});
-		assert.deepEqual(site.tokenRequests.map(request => request.path), ['/arcgis/admin/generateToken']);
+		assert.deepEqual(
+			site.tokenRequests.map(request => request.path),
+			['/arcgis/admin/generateToken'],
+		);
 		assert.equal(site.resourceCalls[0]?.tokenIn, 'body');
 		assert.ok(auth.expires && auth.expires.getTime() > Date.now(), 'a string expires is read as milliseconds');
 		await got(`${ORIGIN}/arcgis/rest/services?f=json`, {hooks: auth.hooks});
-		assert.deepEqual(site.tokenRequests.map(request => request.path), ['/arcgis/admin/generateToken', '/arcgis/tokens/generateToken'], 'REST URLs use the advertised token service');
+		assert.deepEqual(
+			site.tokenRequests.map(request => request.path),
+			['/arcgis/admin/generateToken', '/arcgis/tokens/generateToken'],
+			'REST URLs use the advertised token service',
+		);
 	});
 
 	for (const [name, root, first] of [
@@ -61,7 +67,10 @@ describe('ArcGISServerTokenAuth', () => {
 		const site = new FakeSite(ORIGIN, {tokenServicesUrl: `${ORIGIN}/arcgis/tokens/`});
 		const auth = new ArcGISServerTokenAuth('alice', 'right-password');
 		await got(`${ORIGIN}/arcgis/rest/services?f=json`, {hooks: auth.hooks});
-		assert.deepEqual(site.tokenRequests.map(request => request.path), ['/arcgis/tokens/']);
+		assert.deepEqual(
+			site.tokenRequests.map(request => request.path),
+			['/arcgis/tokens/'],
+		);
 		assert.equal(site.resourceCalls[0]?.token, auth.token);
 	});
 
@@ -91,8 +100,10 @@ describe('ArcGISServerTokenAuth', () => {
 			const site = new FakeSite(ORIGIN);
 			site.infoReply = () => reply;
 			const auth = new ArcGISServerTokenAuth('alice', 'right-password');
-			await assert.rejects(got(`${ORIGIN}/arcgis/rest/services?f=json`, {hooks: auth.hooks}), (error: unknown) =>
-				error instanceof TokenAuthenticationError && error.code === 'DISCOVERY_FAILED' && error.url === `${ORIGIN}/arcgis/rest/info?f=json`);
+			await assert.rejects(
+				got(`${ORIGIN}/arcgis/rest/services?f=json`, {hooks: auth.hooks}),
+				(error: unknown) => error instanceof TokenAuthenticationError && error.code === 'DISCOVERY_FAILED' && error.url === `${ORIGIN}/arcgis/rest/info?f=json`,
+			);
 			site.infoReply = undefined;
 			await got(`${ORIGIN}/arcgis/rest/services?f=json`, {hooks: auth.hooks});
 			assert.equal(site.infoCalls, 2);
@@ -102,9 +113,12 @@ describe('ArcGISServerTokenAuth', () => {
 
 	it('leaves requests to other origins untouched', async () => {
 		const site = new FakeSite(ORIGIN);
-		const other = nock('https://elsewhere.example').get('/data').query(true).reply(200, function () {
-			return {token: new URL(this.req.path, 'https://x').searchParams.get('token'), method: this.req.method};
-		});
+		const other = nock('https://elsewhere.example')
+			.get('/data')
+			.query(true)
+			.reply(200, function () {
+				return {token: new URL(this.req.path, 'https://x').searchParams.get('token'), method: this.req.method};
+			});
 		const auth = new ArcGISServerTokenAuth('alice', 'right-password');
 		await got(`${ORIGIN}/arcgis/rest/services?f=json`, {hooks: auth.hooks});
 		const body = await got('https://elsewhere.example/data?f=json', {hooks: auth.hooks}).json();
@@ -125,8 +139,10 @@ describe('ArcGISServerTokenAuth', () => {
 	it('refuses plain http to a remote host before any login (INSECURE_TRANSPORT), allows it with allowHttp', async () => {
 		const site = new FakeSite('http://gis.example.com');
 		const auth = new ArcGISServerTokenAuth('alice', 'right-password');
-		await assert.rejects(got('http://gis.example.com/arcgis/rest/services?f=json', {hooks: auth.hooks}), (error: unknown) =>
-			error instanceof TokenAuthenticationError && error.code === 'INSECURE_TRANSPORT' && /allowHttp/.test(error.message));
+		await assert.rejects(
+			got('http://gis.example.com/arcgis/rest/services?f=json', {hooks: auth.hooks}),
+			(error: unknown) => error instanceof TokenAuthenticationError && error.code === 'INSECURE_TRANSPORT' && /allowHttp/.test(error.message),
+		);
 		assert.equal(site.tokenCalls, 0);
 		const allowed = new ArcGISServerTokenAuth('alice', 'right-password', {allowHttp: true});
 		await got('http://gis.example.com/arcgis/rest/services?f=json', {hooks: allowed.hooks});
@@ -152,8 +168,10 @@ describe('ArcGISServerTokenAuth', () => {
 		const site = new FakeSite('http://127.0.0.1:6080');
 		site.tokenReplies.push({body: {token: 'ssl-only', expires: Date.now() + 3_600_000, ssl: true}});
 		const auth = new ArcGISServerTokenAuth('alice', 'right-password');
-		await assert.rejects(got('http://127.0.0.1:6080/arcgis/rest/services?f=json', {hooks: auth.hooks}), (error: unknown) =>
-			error instanceof TokenAuthenticationError && error.code === 'INSECURE_TRANSPORT' && /HTTPS-only/.test(error.message));
+		await assert.rejects(
+			got('http://127.0.0.1:6080/arcgis/rest/services?f=json', {hooks: auth.hooks}),
+			(error: unknown) => error instanceof TokenAuthenticationError && error.code === 'INSECURE_TRANSPORT' && /HTTPS-only/.test(error.message),
+		);
 		assert.equal(site.resourceCalls.length, 0);
 	});
 

@@ -56,8 +56,10 @@ describe('transport rule', () => {
 
 	it('refuses http to other hosts unless allowHttp, and http anywhere for ssl-only tokens', () => {
 		const remote = new URL('http://gis.example.com/arcgis/rest/services');
-		assert.throws(() => assertSecureTransport(remote, 'a token', {allowHttp: false}), (error: unknown) =>
-			error instanceof TokenAuthenticationError && error.code === 'INSECURE_TRANSPORT' && /allowHttp: true/.test(error.message));
+		assert.throws(
+			() => assertSecureTransport(remote, 'a token', {allowHttp: false}),
+			(error: unknown) => error instanceof TokenAuthenticationError && error.code === 'INSECURE_TRANSPORT' && /allowHttp: true/.test(error.message),
+		);
 		assert.doesNotThrow(() => assertSecureTransport(remote, 'a token', {allowHttp: true}));
 		assert.doesNotThrow(() => assertSecureTransport(new URL('http://127.0.0.1:6080/arcgis'), 'credentials', {allowHttp: false}));
 		assert.doesNotThrow(() => assertSecureTransport(new URL('https://gis.example.com/'), 'credentials', {allowHttp: false, sslOnly: true}));

@@ -7,11 +7,17 @@ import {TokenAuthenticationError} from '../lib/index.js';
 import {ntlmType, type2Message} from './helpers/ntlm-fixtures.js';
 
 describe('WWW-Authenticate parsing', () => {
-	const schemes = (value: string) => parseChallenges(value).map(challenge => challenge.token ? `${challenge.scheme} ${challenge.token}` : challenge.scheme);
+	const schemes = (value: string) => parseChallenges(value).map(challenge => (challenge.token ? `${challenge.scheme} ${challenge.token}` : challenge.scheme));
 
-	it('reads IIS\'s two headers from rawHeaders, and the same joined into one', () => {
-		assert.deepEqual(readChallenges({rawHeaders: ['WWW-Authenticate', 'Negotiate', 'Server', 'Microsoft-IIS/10.0', 'WWW-Authenticate', 'NTLM']}).map(challenge => challenge.scheme), ['negotiate', 'ntlm']);
-		assert.deepEqual(readChallenges({headers: {'www-authenticate': 'Negotiate, NTLM'}}).map(challenge => challenge.scheme), ['negotiate', 'ntlm']);
+	it("reads IIS's two headers from rawHeaders, and the same joined into one", () => {
+		assert.deepEqual(
+			readChallenges({rawHeaders: ['WWW-Authenticate', 'Negotiate', 'Server', 'Microsoft-IIS/10.0', 'WWW-Authenticate', 'NTLM']}).map(challenge => challenge.scheme),
+			['negotiate', 'ntlm'],
+		);
+		assert.deepEqual(
+			readChallenges({headers: {'www-authenticate': 'Negotiate, NTLM'}}).map(challenge => challenge.scheme),
+			['negotiate', 'ntlm'],
+		);
 	});
 
 	it('reads the data of Negotiate <token> and NTLM <token>, padding included', () => {
@@ -21,7 +27,10 @@ describe('WWW-Authenticate parsing', () => {
 
 	it('mixes with Basic and Bearer challenges whose parameters hold commas and quotes', () => {
 		const parsed = parseChallenges('Basic realm="ArcGIS, Inc.", charset="UTF-8", Negotiate, Bearer realm="x", error="invalid_token", error_description="a \\"quoted\\" text", NTLM');
-		assert.deepEqual(parsed.map(challenge => challenge.scheme), ['basic', 'negotiate', 'bearer', 'ntlm']);
+		assert.deepEqual(
+			parsed.map(challenge => challenge.scheme),
+			['basic', 'negotiate', 'bearer', 'ntlm'],
+		);
 		assert.equal(parsed[0]?.params.realm, 'ArcGIS, Inc.');
 		assert.equal(parsed[0]?.params.charset, 'UTF-8');
 		assert.equal(parsed[2]?.params.error_description, 'a "quoted" text');
@@ -37,7 +46,7 @@ describe('WWW-Authenticate parsing', () => {
 
 describe('mechanism choice', () => {
 	const offered = (value: string) => parseChallenges(value);
-	const kinds = (result: ReturnType<typeof chooseMechanisms>) => result.order.map(mechanism => mechanism.kind === 'ntlm' ? `ntlm:${mechanism.scheme}` : mechanism.kind);
+	const kinds = (result: ReturnType<typeof chooseMechanisms>) => result.order.map(mechanism => (mechanism.kind === 'ntlm' ? `ntlm:${mechanism.scheme}` : mechanism.kind));
 
 	it('prefers Kerberos for Negotiate when the module is there, then NTLM with credentials', () => {
 		assert.deepEqual(kinds(chooseMechanisms(offered('Negotiate, NTLM'), {kerberos: true, credentials: true})), ['kerberos', 'ntlm:NTLM']);
@@ -92,8 +101,10 @@ describe('NTLM messages', () => {
 		['truncated inside its target info', type2Message({truncateTo: 80}), /truncated/],
 	] as const) {
 		it(`fails clearly on a challenge that is ${name}`, () => {
-			assert.throws(() => ntlmAuthenticate(challenge, ntlmIdentity('alice', 'w'), 'pw', url), (error: unknown) =>
-				error instanceof TokenAuthenticationError && error.code === 'WEB_TIER_FAILED' && pattern.test(error.message));
+			assert.throws(
+				() => ntlmAuthenticate(challenge, ntlmIdentity('alice', 'w'), 'pw', url),
+				(error: unknown) => error instanceof TokenAuthenticationError && error.code === 'WEB_TIER_FAILED' && pattern.test(error.message),
+			);
 		});
 	}
 });

@@ -12,10 +12,9 @@ import {captureWarnings} from './helpers/warnings.js';
 const ORIGIN = 'https://iwa.example.com';
 const INFO = `${ORIGIN}/arcgis/rest/info?f=json`;
 const SERVICES = `${ORIGIN}/arcgis/rest/services?f=json`;
-const types = (site: FakeIwaSite) => site.authorizations.map(header => header === undefined ? 'none' : (ntlmType(header) ? `ntlm${ntlmType(header)}` : header.split(' ')[0]));
+const types = (site: FakeIwaSite) => site.authorizations.map(header => (header === undefined ? 'none' : ntlmType(header) ? `ntlm${ntlmType(header)}` : header.split(' ')[0]));
 
-const webTierFailed = (pattern: RegExp) => (error: unknown) =>
-	error instanceof TokenAuthenticationError && error.code === 'WEB_TIER_FAILED' && pattern.test(error.message);
+const webTierFailed = (pattern: RegExp) => (error: unknown) => error instanceof TokenAuthenticationError && error.code === 'WEB_TIER_FAILED' && pattern.test(error.message);
 
 describe('general handlers: web tier decisions', () => {
 	useNock();
@@ -38,10 +37,13 @@ describe('general handlers: web tier decisions', () => {
 	it('reads the posture with a GET of rest/info, never HEAD', async () => {
 		fakeKerberos(false);
 		const methods: string[] = [];
-		nock(ORIGIN).persist().intercept(/.*/, 'HEAD').reply(200, function () {
-			methods.push('HEAD');
-			return '';
-		});
+		nock(ORIGIN)
+			.persist()
+			.intercept(/.*/, 'HEAD')
+			.reply(200, function () {
+				methods.push('HEAD');
+				return '';
+			});
 		const site = new FakeIwaSite(ORIGIN);
 		const auth = new ArcGISServerAuth('EXAMPLE\\alice', 'pw');
 		await got(SERVICES, {hooks: auth.hooks});
@@ -90,7 +92,7 @@ describe('general handlers: web tier decisions', () => {
 			assert.equal(site.handshakes, 1, 'one login attempt');
 			for (const result of results) {
 				assert.equal(result.status, 'rejected');
-				const error = (result).reason as TokenAuthenticationError;
+				const error = result.reason as TokenAuthenticationError;
 				assert.ok(webTierFailed(/NTLM login .* rejected for EXAMPLE\\alice/)(error), error.message);
 				assert.ok(!error.message.includes('Wrong-Pa55word'));
 			}
@@ -243,7 +245,9 @@ describe('general handlers: web tier decisions', () => {
 	it('tells token-handler users which class to use on an IWA site', async () => {
 		new FakeIwaSite(ORIGIN);
 		const auth = new ArcGISServerTokenAuth('alice', 'pw');
-		await assert.rejects(got(INFO.replace('info', 'services'), {hooks: auth.hooks}), (error: unknown) =>
-			error instanceof TokenAuthenticationError && error.code === 'DISCOVERY_FAILED' && /HTTP 401 \(negotiate, ntlm\).*Use ArcGISServerAuth/.test(error.message));
+		await assert.rejects(
+			got(INFO.replace('info', 'services'), {hooks: auth.hooks}),
+			(error: unknown) => error instanceof TokenAuthenticationError && error.code === 'DISCOVERY_FAILED' && /HTTP 401 \(negotiate, ntlm\).*Use ArcGISServerAuth/.test(error.message),
+		);
 	});
 });

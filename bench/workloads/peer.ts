@@ -12,7 +12,7 @@ function peerClient(emu: EmulatorThread): Send {
 	const manager = new ArcGISIdentityManager({username: 'demo', password: 'demo1234', server: emu.serverUrl, token: 'expired', tokenExpires: new Date(0)});
 	return async () => {
 		try {
-			return Boolean((await request(`${emu.serverUrl}/rest/services`, {authentication: manager}) as {services?: unknown}).services);
+			return Boolean(((await request(`${emu.serverUrl}/rest/services`, {authentication: manager})) as {services?: unknown}).services);
 		} catch {
 			return false;
 		}

@@ -80,15 +80,17 @@ export function clientFor(auth: ArcGISAuthBase | undefined, values: AuthValues, 
 	setDebugSink(line => io.stderr.write(`* ${line}\n`));
 	return session.extend({
 		hooks: {
-			beforeRequest: [options => {
-				io.stderr.write(`> ${options.method} ${redactUrl(options.url as URL)}\n`);
-			}],
-			afterResponse: [response => {
-				io.stderr.write(`< ${response.statusCode} ${response.statusMessage ?? ''}\n`);
-				return response;
-			}],
+			beforeRequest: [
+				options => {
+					io.stderr.write(`> ${options.method} ${redactUrl(options.url as URL)}\n`);
+				},
+			],
+			afterResponse: [
+				response => {
+					io.stderr.write(`< ${response.statusCode} ${response.statusMessage ?? ''}\n`);
+					return response;
+				},
+			],
 		},
 	});
 }
-
-

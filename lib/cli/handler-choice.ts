@@ -7,7 +7,7 @@ import type {AuthOptions} from '../options.js';
 import {UsageError} from './exit-codes.js';
 
 export const AUTH_KINDS = ['auto', 'server-token', 'portal-token', 'server', 'portal', 'none'] as const;
-export type AuthKind = typeof AUTH_KINDS[number];
+export type AuthKind = (typeof AUTH_KINDS)[number];
 
 /** `auto`: a general handler (token, else Kerberos/NTLM), portal for `/sharing/` URLs, else server. */
 export function resolveAuthKind(kind: AuthKind, url: URL): Exclude<AuthKind, 'auto'> {

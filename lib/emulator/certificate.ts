@@ -17,7 +17,14 @@ export async function makeCertificate(): Promise<EmulatorCertificate> {
 		notAfterDate,
 		extensions: [
 			{name: 'basicConstraints', cA: true},
-			{name: 'subjectAltName', altNames: [{type: 2, value: 'localhost'}, {type: 7, ip: '127.0.0.1'}, {type: 7, ip: '::1'}]},
+			{
+				name: 'subjectAltName',
+				altNames: [
+					{type: 2, value: 'localhost'},
+					{type: 7, ip: '127.0.0.1'},
+					{type: 7, ip: '::1'},
+				],
+			},
 		],
 	});
 	return {cert: pems.cert, key: pems.private};

@@ -42,6 +42,8 @@ export function requireToken(request: EmulatorRequest, context: EmulatorContext,
 	const code = check === 'missing' ? 499 : 498;
 	const reply = options.adminShape
 		? adminError(code, [code === 499 ? "Unauthorized access. Token not found. You can generate a token using the 'generateToken' operation." : 'Invalid token.'])
-		: (code === 499 ? restError(499, 'Token Required', [], {messageCode: 'GWM_0003'}) : restError(498, 'Invalid token.'));
+		: code === 499
+			? restError(499, 'Token Required', [], {messageCode: 'GWM_0003'})
+			: restError(498, 'Invalid token.');
 	return withStatus(reply, code, context.options.errorsAs);
 }

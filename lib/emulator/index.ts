@@ -55,7 +55,10 @@ export type Emulator = {
 // The order matters only in that the most specific prefixes come first.
 const ROUTES: Route[] = [adminRoutes, serverRoutes, portalRoutes, redirectRoutes];
 
-const CHALLENGES: Array<[string, string]> = [['www-authenticate', 'Negotiate'], ['www-authenticate', 'NTLM']];
+const CHALLENGES: Array<[string, string]> = [
+	['www-authenticate', 'Negotiate'],
+	['www-authenticate', 'NTLM'],
+];
 
 function send(response: ServerResponse, reply: Reply): void {
 	const body = reply.body === undefined ? '' : JSON.stringify(reply.body);
@@ -128,9 +131,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
 				reply = ROUTES.reduce<Reply | undefined>((found, route) => found ?? route(request, context), undefined) ?? notFound();
 			}
 		} catch (error: unknown) {
-			reply = error instanceof BodyTooLargeError
-				? {status: 413, body: {error: {code: 413, message: 'Request Entity Too Large', details: []}}}
-				: {status: 500, body: {error: {code: 500, message: 'Emulator error', details: []}}};
+			reply =
+				error instanceof BodyTooLargeError
+					? {status: 413, body: {error: {code: 413, message: 'Request Entity Too Large', details: []}}}
+					: {status: 500, body: {error: {code: 500, message: 'Emulator error', details: []}}};
 		}
 
 		if (context.options.latencyMs > 0) {
@@ -138,7 +142,14 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
 		}
 
 		const length = incoming.headers['content-length'];
-		stats.record({method: incoming.method ?? 'GET', path: (incoming.url ?? '/').split('?')[0]!, status: reply.status, remotePort: incoming.socket.remotePort ?? 0, ...entry, ...(length === undefined ? {} : {contentLength: Number(length)})});
+		stats.record({
+			method: incoming.method ?? 'GET',
+			path: (incoming.url ?? '/').split('?')[0]!,
+			status: reply.status,
+			remotePort: incoming.socket.remotePort ?? 0,
+			...entry,
+			...(length === undefined ? {} : {contentLength: Number(length)}),
+		});
 		send(response, reply);
 	};
 
@@ -173,9 +184,14 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
 		httpUrl,
 		stats,
 		async close() {
-			const closed = [server, upgrade].filter(item => item !== undefined).map(async item => new Promise<void>(resolve => {
-				item.close(() => resolve());
-			}));
+			const closed = [server, upgrade]
+				.filter(item => item !== undefined)
+				.map(
+					async item =>
+						new Promise<void>(resolve => {
+							item.close(() => resolve());
+						}),
+				);
 			for (const socket of sockets) {
 				socket.destroy();
 			}

@@ -52,7 +52,7 @@ export async function readRequest(request: IncomingMessage, origin: string): Pro
 	const headerToken = typeof header === 'string' && /^bearer /i.test(header) ? header.slice(7).trim() : undefined;
 	const bodyToken = form.get('token') ?? undefined;
 	const queryToken = url.searchParams.get('token') ?? undefined;
-	const [token, tokenIn] = bodyToken ? [bodyToken, 'body' as const] : (queryToken ? [queryToken, 'query' as const] : (headerToken ? [headerToken, 'header' as const] : [undefined, undefined]));
+	const [token, tokenIn] = bodyToken ? [bodyToken, 'body' as const] : queryToken ? [queryToken, 'query' as const] : headerToken ? [headerToken, 'header' as const] : [undefined, undefined];
 	const referer = request.headers.referer;
 	return {
 		method: request.method ?? 'GET',

@@ -65,7 +65,14 @@ export abstract class ArcGISAuthBase {
 		this.#settings = resolveOptions(options);
 		this.#client = new ArcGISClient(this.#settings.verify);
 		this.#webTier = kind.webTier
-			? new WebTier({label: kind.name, username: () => this.#username, password: () => this.#password, spn: this.#settings.spn, mutualAuth: this.#settings.mutualAuth, workstation: this.#settings.workstation})
+			? new WebTier({
+					label: kind.name,
+					username: () => this.#username,
+					password: () => this.#password,
+					spn: this.#settings.spn,
+					mutualAuth: this.#settings.mutualAuth,
+					workstation: this.#settings.workstation,
+				})
 			: undefined;
 		this.#rules = new SiteRules(kind.site, this.#client, kind.name, this.#webTier);
 
@@ -330,7 +337,11 @@ export abstract class ArcGISAuthBase {
 
 		this.#sources.get(state.source)?.invalidate(state.generation);
 		if (isStreamBody(options.body)) {
-			throw new TokenAuthenticationError('TOKEN_REJECTED', `${this.#kind.name}: the site rejected the token (HTTP ${response.statusCode} or an error 498/499) and the request cannot be sent again because its body was a stream. A fresh token will be used by the next request.`, {url: response.url});
+			throw new TokenAuthenticationError(
+				'TOKEN_REJECTED',
+				`${this.#kind.name}: the site rejected the token (HTTP ${response.statusCode} or an error 498/499) and the request cannot be sent again because its body was a stream. A fresh token will be used by the next request.`,
+				{url: response.url},
+			);
 		}
 
 		debug('%s: token %d rejected, refreshing and retrying once', this.#kind.name, state.generation);

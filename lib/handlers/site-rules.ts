@@ -87,7 +87,11 @@ export class SiteRules {
 		if (!this.#webTier) {
 			const offered = challenges.map(challenge => challenge.scheme).join(', ') || 'no challenge';
 			const general = this.#kind === 'server' ? 'ArcGISServerAuth' : 'ArcGISPortalAuth';
-			throw new TokenAuthenticationError('DISCOVERY_FAILED', `${infoUrl.origin}${infoUrl.pathname} answered HTTP 401 (${offered}): the site is behind web-tier authentication. Use ${general}, which speaks Kerberos and NTLM.`, {url: infoUrl});
+			throw new TokenAuthenticationError(
+				'DISCOVERY_FAILED',
+				`${infoUrl.origin}${infoUrl.pathname} answered HTTP 401 (${offered}): the site is behind web-tier authentication. Use ${general}, which speaks Kerberos and NTLM.`,
+				{url: infoUrl},
+			);
 		}
 
 		await this.#webTier.engage(challenges, infoUrl);

@@ -6,8 +6,7 @@ const FORM_TYPE = 'application/x-www-form-urlencoded';
 export function hasFormBody(options: NormalizedOptions): boolean {
 	const type = options.headers['content-type'];
 	const body = options.body;
-	return typeof type === 'string' && type.toLowerCase().startsWith(FORM_TYPE)
-		&& (typeof body === 'string' || body instanceof Uint8Array);
+	return typeof type === 'string' && type.toLowerCase().startsWith(FORM_TYPE) && (typeof body === 'string' || body instanceof Uint8Array);
 }
 
 /** The form body as text (got has already turned `form` into a string by `beforeRequest`). */
@@ -45,7 +44,10 @@ export function withoutParam(text: string, name: string): string {
 		return text;
 	}
 
-	return text.split('&').filter(pair => pair !== '' && paramName(pair) !== name).join('&');
+	return text
+		.split('&')
+		.filter(pair => pair !== '' && paramName(pair) !== name)
+		.join('&');
 }
 
 /** Whether the form text has the parameter `name`. */
@@ -62,6 +64,5 @@ export function withParam(text: string, name: string, value: string): string {
 
 /** A body that is read once (a stream or async iterable): a request with it cannot be sent again. */
 export function isStreamBody(body: unknown): boolean {
-	return typeof body === 'object' && body !== null
-		&& (typeof (body as {pipe?: unknown}).pipe === 'function' || Symbol.asyncIterator in body);
+	return typeof body === 'object' && body !== null && (typeof (body as {pipe?: unknown}).pipe === 'function' || Symbol.asyncIterator in body);
 }

@@ -3,11 +3,11 @@ import {arcgisErrorCode, readArcGISError} from '../token/arcgis-error.js';
 
 /** Error bodies are a few hundred bytes; anything larger is data and is never parsed. */
 const MAX_INSPECTED_BYTES = 64 * 1024;
-const OPEN_BRACE = 0x7B;
+const OPEN_BRACE = 0x7b;
 
 function firstNonSpaceByte(body: Buffer): number | undefined {
 	for (const byte of body) {
-		if (byte !== 0x20 && byte !== 0x09 && byte !== 0x0A && byte !== 0x0D) {
+		if (byte !== 0x20 && byte !== 0x09 && byte !== 0x0a && byte !== 0x0d) {
 			return byte;
 		}
 	}

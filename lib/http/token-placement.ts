@@ -66,7 +66,5 @@ The caller put a token on the request themselves (query, form body or header): t
 such a request alone rather than send two tokens.
 */
 export function hasCallerToken(options: NormalizedOptions): boolean {
-	return (options.url as URL).searchParams.has('token')
-		|| TOKEN_HEADER in options.headers
-		|| (hasFormBody(options) && hasParam(formText(options), 'token'));
+	return (options.url as URL).searchParams.has('token') || TOKEN_HEADER in options.headers || (hasFormBody(options) && hasParam(formText(options), 'token'));
 }

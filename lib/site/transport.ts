@@ -6,7 +6,10 @@ Loopback by the URL's host name alone, never by DNS: a name that merely resolves
 today could resolve elsewhere tomorrow.
 */
 export function isLoopbackHost(hostname: string): boolean {
-	const host = hostname.toLowerCase().replace(/^\[|\]$/g, '').replace(/\.$/, '');
+	const host = hostname
+		.toLowerCase()
+		.replace(/^\[|\]$/g, '')
+		.replace(/\.$/, '');
 	if (host === 'localhost' || host.endsWith('.localhost')) {
 		return true;
 	}
@@ -34,10 +37,18 @@ export function assertSecureTransport(url: URL, what: 'credentials' | 'a token',
 	}
 
 	if (rule.sslOnly) {
-		throw new TokenAuthenticationError('INSECURE_TRANSPORT', `Refusing to send ${what} to ${url.host} over plain http: the token service said this organisation is HTTPS-only (ssl: true). Use an https:// URL.`, {url});
+		throw new TokenAuthenticationError(
+			'INSECURE_TRANSPORT',
+			`Refusing to send ${what} to ${url.host} over plain http: the token service said this organisation is HTTPS-only (ssl: true). Use an https:// URL.`,
+			{url},
+		);
 	}
 
 	if (!rule.allowHttp && !isLoopbackHost(url.hostname)) {
-		throw new TokenAuthenticationError('INSECURE_TRANSPORT', `Refusing to send ${what} to ${url.host} over plain http. Use an https:// URL, or pass the option allowHttp: true if this network is trusted.`, {url});
+		throw new TokenAuthenticationError(
+			'INSECURE_TRANSPORT',
+			`Refusing to send ${what} to ${url.host} over plain http. Use an https:// URL, or pass the option allowHttp: true if this network is trusted.`,
+			{url},
+		);
 	}
 }

@@ -44,9 +44,7 @@ export function arcgisErrorCode(error: ArcGISErrorObject | undefined): number | 
 
 /** One line of text for an ArcGIS error: its message, then its details (array or string). */
 export function describeArcGISError(error: ArcGISErrorObject): string {
-	const details = Array.isArray(error.details)
-		? error.details.filter(item => typeof item === 'string')
-		: (typeof error.details === 'string' ? [error.details] : []);
+	const details = Array.isArray(error.details) ? error.details.filter(item => typeof item === 'string') : typeof error.details === 'string' ? [error.details] : [];
 	const parts = [error.message, ...details].filter((part): part is string => Boolean(part?.trim()));
 	const unique = [...new Set(parts.map(part => part.trim()))];
 	const text = unique.join(' ');

@@ -93,8 +93,10 @@ export function parseTokenResponse(response: TokenResponse, context: ParseContex
 
 function scrubArcGISError(error: ArcGISErrorObject, secrets: ReadonlyArray<string | undefined>): ArcGISErrorObject {
 	const details = Array.isArray(error.details)
-		? (error.details as unknown[]).map(item => typeof item === 'string' ? scrub(item, secrets) : item)
-		: (typeof error.details === 'string' ? scrub(error.details, secrets) : error.details);
+		? (error.details as unknown[]).map(item => (typeof item === 'string' ? scrub(item, secrets) : item))
+		: typeof error.details === 'string'
+			? scrub(error.details, secrets)
+			: error.details;
 	return {...error, message: error.message === undefined ? undefined : scrub(error.message, secrets), details};
 }
 
@@ -104,6 +106,5 @@ kept and handed to every later request until `reset()`: sending the same credent
 only count towards an account lockout. Transport failures and garbage answers are not kept.
 */
 export function isJudgedFailure(error: unknown): error is TokenAuthenticationError {
-	return error instanceof TokenAuthenticationError && error.arcgisError !== undefined
-		&& (error.code === 'INVALID_CREDENTIALS' || error.code === 'TOKEN_SERVICE_ERROR');
+	return error instanceof TokenAuthenticationError && error.arcgisError !== undefined && (error.code === 'INVALID_CREDENTIALS' || error.code === 'TOKEN_SERVICE_ERROR');
 }

@@ -3,9 +3,7 @@ import {describeArcGISError, readArcGISError} from './arcgis-error.js';
 import {parseJsonBody} from './json-body.js';
 import type {RawAnswer} from './arcgis-client.js';
 
-export type SiteSecurity =
-	| {tokenBased: true; tokenServicesUrl: URL}
-	| {tokenBased: false};
+export type SiteSecurity = {tokenBased: true; tokenServicesUrl: URL} | {tokenBased: false};
 
 /**
 Reads a server's `rest/info` or a portal's `sharing/rest/info` (the same `authInfo` shape).
@@ -14,8 +12,7 @@ portal or at www.arcgis.com for hosted servers; `defaultTokenUrl` stands in wher
 */
 export function parseSiteInfo(answer: Pick<RawAnswer, 'statusCode' | 'body'>, infoUrl: URL, defaultTokenUrl: URL): SiteSecurity {
 	const where = `the site information at ${infoUrl.origin}${infoUrl.pathname}`;
-	const fail = (reason: string, arcgisError?: ReturnType<typeof readArcGISError>) =>
-		new TokenAuthenticationError('DISCOVERY_FAILED', `${where} ${reason}`, {url: infoUrl, arcgisError});
+	const fail = (reason: string, arcgisError?: ReturnType<typeof readArcGISError>) => new TokenAuthenticationError('DISCOVERY_FAILED', `${where} ${reason}`, {url: infoUrl, arcgisError});
 
 	const parsed = parseJsonBody(answer.body);
 	if (!parsed.ok) {

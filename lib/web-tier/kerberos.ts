@@ -24,7 +24,7 @@ export const kerberosLoader = {
 	async load(): Promise<KerberosModule> {
 		// A variable specifier keeps TypeScript (and bundlers) from requiring the optional package.
 		const name = 'kerberos';
-		const imported = await import(name) as {default?: KerberosModule} & KerberosModule;
+		const imported = (await import(name)) as {default?: KerberosModule} & KerberosModule;
 		return imported.default ?? imported;
 	},
 };

@@ -31,7 +31,7 @@ export class NtlmPool {
 	the pool has room), else the least busy authenticated one (Node queues on it).
 	*/
 	pick(protocol: string): {agent: Agent; authenticated: boolean} {
-		const agents = [...this.#authenticated].filter(agent => (agent instanceof HttpsAgent) === (protocol === 'https:'));
+		const agents = [...this.#authenticated].filter(agent => agent instanceof HttpsAgent === (protocol === 'https:'));
 		const idle = agents.find(agent => load(agent) === 0);
 		if (idle) {
 			return {agent: idle, authenticated: true};

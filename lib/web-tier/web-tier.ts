@@ -13,15 +13,15 @@ import {readChallenges, type Challenge} from './www-authenticate.js';
 export type WebState =
 	| {readonly kind: 'kerberos'; readonly client: KerberosClient}
 	| {
-		readonly kind: 'ntlm';
-		readonly agent: HttpAgent;
-		/** `negotiate`: Type 1 sent; `authenticate`: Type 3 sent; `authenticated`: a proven connection. */
-		readonly stage: 'negotiate' | 'authenticate' | 'authenticated';
-		/** Set by a handshake retry: its headers and agent stay as they are for that attempt. */
-		readonly pinned?: boolean;
-		/** This request runs the first login; others wait for it (one attempt, lockout-safe). */
-		readonly owner?: boolean;
-	};
+			readonly kind: 'ntlm';
+			readonly agent: HttpAgent;
+			/** `negotiate`: Type 1 sent; `authenticate`: Type 3 sent; `authenticated`: a proven connection. */
+			readonly stage: 'negotiate' | 'authenticate' | 'authenticated';
+			/** Set by a handshake retry: its headers and agent stay as they are for that attempt. */
+			readonly pinned?: boolean;
+			/** This request runs the first login; others wait for it (one attempt, lockout-safe). */
+			readonly owner?: boolean;
+	  };
 
 export type WebTierSettings = {
 	label: string;
@@ -183,7 +183,11 @@ export class WebTier {
 			// 401 may already have switched the site to NTLM.
 			const next = fallbackAfter(this.#order, web);
 			if (!next || retried) {
-				throw new TokenAuthenticationError('WEB_TIER_FAILED', `Kerberos authentication to ${url.host} failed: the server rejected the token (is the SPN ${servicePrincipal(url, this.#settings.spn).replace('@', '/')} registered for this site, and is the ticket from the right realm?).`, {url});
+				throw new TokenAuthenticationError(
+					'WEB_TIER_FAILED',
+					`Kerberos authentication to ${url.host} failed: the server rejected the token (is the SPN ${servicePrincipal(url, this.#settings.spn).replace('@', '/')} registered for this site, and is the ticket from the right realm?).`,
+					{url},
+				);
 			}
 
 			if (this.#mode?.kind === 'kerberos') {
@@ -266,7 +270,12 @@ export class WebTier {
 		if (web.stage === 'negotiate') {
 			let authenticate: string;
 			try {
-				authenticate = ntlmAuthenticate(challengeToken(challenges, this.#scheme()) ?? challengeToken(challenges, 'ntlm') ?? challengeToken(challenges, 'negotiate'), this.#identity(), this.#settings.password() ?? '', url);
+				authenticate = ntlmAuthenticate(
+					challengeToken(challenges, this.#scheme()) ?? challengeToken(challenges, 'ntlm') ?? challengeToken(challenges, 'negotiate'),
+					this.#identity(),
+					this.#settings.password() ?? '',
+					url,
+				);
 			} catch (error: unknown) {
 				this.onError(web);
 				throw error;
@@ -279,7 +288,11 @@ export class WebTier {
 			this.#pool.discard(web.agent);
 			const username = this.#settings.username() ?? '';
 			// Kept for every later request: Active Directory counts NTLM failures towards lockout.
-			this.#failure = new TokenAuthenticationError('WEB_TIER_FAILED', `NTLM login to ${url.host} was rejected for ${username}: wrong password, unknown user or wrong domain. It is not tried again (accounts lock); call auth.reset() after fixing the credentials.`, {url});
+			this.#failure = new TokenAuthenticationError(
+				'WEB_TIER_FAILED',
+				`NTLM login to ${url.host} was rejected for ${username}: wrong password, unknown user or wrong domain. It is not tried again (accounts lock); call auth.reset() after fixing the credentials.`,
+				{url},
+			);
 			this.#gate?.reject(this.#failure);
 			this.#gate = undefined;
 			throw this.#failure;

@@ -110,7 +110,7 @@ export function readChallenges(source: {rawHeaders?: string[]; headers?: Record<
 		}
 	} else {
 		const header = source.headers?.['www-authenticate'];
-		values.push(...(Array.isArray(header) ? header : (header === undefined ? [] : [header])));
+		values.push(...(Array.isArray(header) ? header : header === undefined ? [] : [header]));
 	}
 
 	return values.flatMap(value => parseChallenges(value));

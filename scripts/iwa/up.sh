@@ -1,46 +1,75 @@
 #!/usr/bin/env bash
-# Brings up a throwaway Kerberos realm (MIT KDC) and Apache with mod_auth_gssapi on 127.0.0.1:
-# an independent SPNEGO and NTLM server for the integration specs, standing in for IIS with
-# Integrated Windows Authentication. Everything lives in $IWA_DIR; down.sh stops exactly what this
-# started (by PID). Writes $IWA_DIR/env for the test runner to source.
+# Brings up a throwaway IWA environment on 127.0.0.1: an MIT Kerberos KDC and Apache with
+# mod_auth_gssapi (Kerberos via SPNEGO, NTLM via gss-ntlmssp), standing in for IIS with Integrated
+# Windows Authentication in front of ArcGIS. Everything lives in $IWA_DIR (default $PWD/.iwa);
+# down.sh stops exactly what this started, by PID. Writes $IWA_DIR/env for a test runner to source.
+# Running it again stops the previous instance (same IWA_DIR) and recreates the realm from scratch.
 set -euo pipefail
 
-IWA_DIR=${IWA_DIR:-/tmp/got-arcgis-auth-iwa}
-IWA_HTTP_PORT=${IWA_HTTP_PORT:-18080}
-KDC_PORT=${IWA_KDC_PORT:-18088}
+here=$(cd "$(dirname "$0")" && pwd)
+IWA_DIR=${IWA_DIR:-$PWD/.iwa}
+HTTP_PORT=${IWA_HTTP_PORT:-18080}
+KDC_PORT=18088
 REALM=EXAMPLE.TEST
+DOMAIN=EXAMPLE
 HOST=arcgis.example.test
 USER_NAME=alice
 USER_PASSWORD=alice-pass-1
-here=$(cd "$(dirname "$0")" && pwd)
+# Marks a directory as ours, so that a mistyped IWA_DIR is never wiped.
+MARKER=.got-arcgis-auth-iwa
 
+log() { echo "iwa: $*"; }
+die() { echo "iwa: $*" >&2; exit 1; }
+
+[ "$(id -u)" = 0 ] || die "must run as root (installs packages, runs Apache as www-data)"
+
+# --- packages ---------------------------------------------------------------------------------
 packages=(krb5-kdc krb5-admin-server krb5-user libkrb5-dev apache2 libapache2-mod-auth-gssapi gss-ntlmssp)
 missing=()
 for package in "${packages[@]}"; do
 	dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' || missing+=("$package")
 done
 if [ ${#missing[@]} -gt 0 ]; then
-	echo "iwa: installing ${missing[*]}"
+	log "installing ${missing[*]}"
 	apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-# A previous run's daemons would hold the ports: stop them first (by their recorded PIDs).
-IWA_DIR=$IWA_DIR "$here/down.sh" >/dev/null 2>&1 || true
+# --- state directory --------------------------------------------------------------------------
+# A previous instance in the same directory holds the ports: stop it (by its recorded PIDs).
+if [ -d "$IWA_DIR" ]; then
+	IWA_DIR=$IWA_DIR "$here/down.sh" >/dev/null
+fi
+if [ -d "$IWA_DIR" ] && [ -n "$(ls -A "$IWA_DIR")" ] && [ ! -f "$IWA_DIR/$MARKER" ]; then
+	die "$IWA_DIR exists, is not empty and was not made by up.sh: refusing to wipe it (set IWA_DIR)"
+fi
 rm -rf "$IWA_DIR"
-mkdir -p "$IWA_DIR"/{www,rcache,run}
-# Apache's workers (www-data) read the keytab and write the replay cache.
+mkdir -p "$IWA_DIR"
+IWA_DIR=$(cd "$IWA_DIR" && pwd)
+touch "$IWA_DIR/$MARKER"
+mkdir -p "$IWA_DIR/run" "$IWA_DIR/rcache" "$IWA_DIR/www"
+# Apache's workers run as www-data: they read the keytab and user file and write the replay cache.
 chmod 755 "$IWA_DIR"
-chown www-data "$IWA_DIR/rcache"
+chown www-data:www-data "$IWA_DIR/rcache"
 
-cat > "$IWA_DIR/krb5.conf" <<CONF
+# Something else (another IWA_DIR, a stray server) on our ports would make the checks below lie.
+for port in "$KDC_PORT" "$HTTP_PORT"; do
+	if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+		die "127.0.0.1:$port is already in use (another instance with a different IWA_DIR?)"
+	fi
+done
+
+# --- Kerberos realm ---------------------------------------------------------------------------
+cat >"$IWA_DIR/krb5.conf" <<CONF
 [libdefaults]
 	default_realm = $REALM
 	dns_lookup_realm = false
 	dns_lookup_kdc = false
-	# Without these two, a host alias makes the client ask for HTTP/localhost instead of the name used.
+	# Without these two, canonicalisation (reverse DNS, /etc/hosts aliases) can make the client ask
+	# for a ticket to HTTP/localhost instead of HTTP/$HOST.
 	rdns = false
 	dns_canonicalize_hostname = false
+	# TCP only: one transport to reason about, and no UDP truncation retries.
 	udp_preference_limit = 1
 [realms]
 	$REALM = {
@@ -50,9 +79,11 @@ cat > "$IWA_DIR/krb5.conf" <<CONF
 	.example.test = $REALM
 	example.test = $REALM
 	localhost = $REALM
+[logging]
+	kdc = FILE:$IWA_DIR/kdc.log
 CONF
 
-cat > "$IWA_DIR/kdc.conf" <<CONF
+cat >"$IWA_DIR/kdc.conf" <<CONF
 [kdcdefaults]
 	kdc_listen = 127.0.0.1:$KDC_PORT
 	kdc_tcp_listen = 127.0.0.1:$KDC_PORT
@@ -61,62 +92,74 @@ cat > "$IWA_DIR/kdc.conf" <<CONF
 		database_name = $IWA_DIR/principal
 		key_stash_file = $IWA_DIR/stash
 		acl_file = $IWA_DIR/kadm5.acl
-		kdc_listen = 127.0.0.1:$KDC_PORT
-		kdc_tcp_listen = 127.0.0.1:$KDC_PORT
 	}
-[logging]
-	kdc = FILE:$IWA_DIR/kdc.log
 CONF
-: > "$IWA_DIR/kadm5.acl"
+: >"$IWA_DIR/kadm5.acl"
 
 export KRB5_CONFIG=$IWA_DIR/krb5.conf
 export KRB5_KDC_PROFILE=$IWA_DIR/kdc.conf
 export KRB5CCNAME=FILE:$IWA_DIR/ccache
 
-kdb5_util create -s -r "$REALM" -P "master-$RANDOM$RANDOM" >/dev/null
+# The master key only protects a database that is deleted with the directory.
+kdb5_util create -s -r "$REALM" -P "iwa-master-$RANDOM$RANDOM" >/dev/null
 admin() {
-	# kadmin.local reports "No policy specified" on stderr for every new principal: not a problem.
+	# kadmin.local warns on stderr for each principal without a policy: show output only on failure.
 	local output
-	output=$(kadmin.local -q "$1" 2>&1) || { echo "$output" >&2; return 1; }
+	output=$(kadmin.local -r "$REALM" -q "$1" 2>&1) || { echo "$output" >&2; die "kadmin.local failed: $1"; }
 }
 admin "addprinc -pw $USER_PASSWORD $USER_NAME"
 admin "addprinc -randkey HTTP/$HOST"
 admin "addprinc -randkey HTTP/localhost"
 admin "ktadd -k $IWA_DIR/http.keytab HTTP/$HOST HTTP/localhost"
+# -norandkey keeps alice's password valid alongside the keytab.
 admin "ktadd -norandkey -k $IWA_DIR/alice.keytab $USER_NAME"
-chmod 644 "$IWA_DIR/http.keytab"
+chown root:www-data "$IWA_DIR/http.keytab"
+chmod 640 "$IWA_DIR/http.keytab"
 
-krb5kdc -n -r "$REALM" -P "$IWA_DIR/run/krb5kdc.pidfile" >"$IWA_DIR/kdc.out" 2>&1 &
-echo $! > "$IWA_DIR/krb5kdc.pid"
+# setsid: each daemon leads its own process group, so down.sh can check that nothing of it is left
+# (and a Ctrl-C aimed at the caller does not kill it behind down.sh's back).
+setsid krb5kdc -n -r "$REALM" >"$IWA_DIR/kdc.out" 2>&1 </dev/null &
+echo $! >"$IWA_DIR/krb5kdc.pid"
 
-# gss-ntlmssp's user database: DOMAIN:user:password. Active Directory accepts the NetBIOS name
-# (EXAMPLE\alice) and the DNS name (alice@example.test → domain EXAMPLE.TEST); the empty-domain
-# line matches a bare user name.
-printf '%s:%s:%s\n' EXAMPLE "$USER_NAME" "$USER_PASSWORD" "$REALM" "$USER_NAME" "$USER_PASSWORD" '' "$USER_NAME" "$USER_PASSWORD" > "$IWA_DIR/ntlm-users"
-chmod 644 "$IWA_DIR/ntlm-users"
+# --- NTLM users (gss-ntlmssp) -----------------------------------------------------------------
+# DOMAIN:user:password. The empty-domain line matches a user sent without a domain (e.g. a whole
+# "alice@example.test" string); the realm line matches the DNS form of the domain.
+{
+	echo "$DOMAIN:$USER_NAME:$USER_PASSWORD"
+	echo "$REALM:$USER_NAME:$USER_PASSWORD"
+	echo ":$USER_NAME:$USER_PASSWORD"
+} >"$IWA_DIR/ntlm-users"
+chown root:www-data "$IWA_DIR/ntlm-users"
+chmod 640 "$IWA_DIR/ntlm-users"
 
-# ArcGIS-shaped JSON at extension-less paths, the same under every protected prefix.
+# --- ArcGIS-shaped documents ------------------------------------------------------------------
+# One tree per prefix: the portal's info names its own prefix in its URLs.
 site=$IWA_DIR/www
-mkdir -p "$site/arcgis/rest" "$site/portal/sharing/rest/portals"
-cat > "$site/arcgis/rest/info" <<JSON
-{"currentVersion":11.3,"fullVersion":"11.3.0","authInfo":{"isTokenBasedSecurity":false}}
-JSON
-cat > "$site/arcgis/rest/services" <<JSON
-{"currentVersion":11.3,"folders":["Admin"],"services":[{"name":"SampleWorldCities","type":"MapServer"}]}
-JSON
-cat > "$site/portal/sharing/rest/info" <<JSON
-{"owningSystemUrl":"http://$HOST:$IWA_HTTP_PORT/portal","authInfo":{"tokenServicesUrl":"http://$HOST:$IWA_HTTP_PORT/portal/sharing/rest/generateToken","isTokenBasedSecurity":true}}
-JSON
-cat > "$site/portal/sharing/rest/portals/self" <<JSON
-{"id":"0123456789ABCDEF","name":"IWA Portal","allSSL":false,"user":{"username":"$USER_NAME@$REALM"}}
-JSON
+for prefix in kerberos ntlm anon; do
+	root=$site/$prefix
+	mkdir -p "$root/arcgis/rest" "$root/portal/sharing/rest/portals"
+	echo '{"currentVersion":11.3,"fullVersion":"11.3.0","authInfo":{"isTokenBasedSecurity":false}}' >"$root/arcgis/rest/info"
+	echo '{"currentVersion":11.3,"folders":["Admin"],"services":[{"name":"SampleWorldCities","type":"MapServer"}]}' >"$root/arcgis/rest/services"
+	portal=http://$HOST:$HTTP_PORT/$prefix/portal
+	echo "{\"owningSystemUrl\":\"$portal\",\"authInfo\":{\"tokenServicesUrl\":\"$portal/sharing/rest/generateToken\",\"isTokenBasedSecurity\":true}}" >"$root/portal/sharing/rest/info"
+	echo "{\"id\":\"0123456789ABCDEF\",\"name\":\"IWA Portal\",\"allSSL\":false,\"user\":{\"username\":\"$USER_NAME@$REALM\"}}" >"$root/portal/sharing/rest/portals/self"
+	# .../sharing/rest is also a directory: its document is served through an AliasMatch below.
+	echo '{"currentVersion":"11.3"}' >"$root/portal/sharing/rest-root"
+done
 
+# --- Apache -----------------------------------------------------------------------------------
 modules=/usr/lib/apache2/modules
-cat > "$IWA_DIR/apache.conf" <<CONF
-ServerRoot /etc/apache2
+gssapi_common="GssapiBasicAuth Off
+	GssapiLocalName Off
+	Require valid-user
+	# Who was authenticated, for the tests. Not %{GSS_NAME}e: on a reused NTLM connection
+	# mod_auth_gssapi 1.6.4 fills it with garbage and answers 500 after a few requests.
+	Header always set X-Remote-User \"expr=%{REMOTE_USER}\""
+cat >"$IWA_DIR/apache.conf" <<CONF
+ServerRoot $IWA_DIR
 ServerName $HOST
-Listen 127.0.0.1:$IWA_HTTP_PORT
-PidFile $IWA_DIR/run/apache.pid
+Listen 127.0.0.1:$HTTP_PORT
+PidFile $IWA_DIR/run/httpd.pid
 DefaultRuntimeDir $IWA_DIR/run
 Mutex file:$IWA_DIR/run default
 User www-data
@@ -124,9 +167,10 @@ Group www-data
 ErrorLog $IWA_DIR/apache-error.log
 LogLevel warn
 
+# log_config and unixd are compiled into Debian's apache2.
 LoadModule mpm_event_module $modules/mod_mpm_event.so
-LoadModule authz_core_module $modules/mod_authz_core.so
 LoadModule authn_core_module $modules/mod_authn_core.so
+LoadModule authz_core_module $modules/mod_authz_core.so
 LoadModule authz_user_module $modules/mod_authz_user.so
 LoadModule auth_gssapi_module $modules/mod_auth_gssapi.so
 LoadModule headers_module $modules/mod_headers.so
@@ -134,87 +178,101 @@ LoadModule mime_module $modules/mod_mime.so
 LoadModule alias_module $modules/mod_alias.so
 
 # IIS keeps an authenticated connection open indefinitely; Apache's default of 100 requests per
-# connection would force a fresh NTLM handshake every 100 requests and skew the reuse counts.
+# connection would force a fresh NTLM handshake every 100 requests and skew reuse counts.
 KeepAlive On
 MaxKeepAliveRequests 0
-KeepAliveTimeout 60
+KeepAliveTimeout 120
 
-# Client port and requests-so-far on the connection: a spec counts 401s and handshakes per socket.
+# client port, requests so far on the connection (%k), status, method, path, authenticated user:
+# lets a test count 401s and handshakes per TCP connection. Space-separated, parsed by the specs.
 LogFormat "%{remote}p %k %>s %m %U \"%{X-Remote-User}o\"" iwa
 CustomLog $IWA_DIR/access.log iwa
 
-# ForceType below sets the type; no extension table is needed.
 TypesConfig /dev/null
 DocumentRoot $site
+<Directory />
+	Require all denied
+	AllowOverride None
+</Directory>
 <Directory $site>
 	Require all granted
+	# The ArcGIS paths have no extension.
 	ForceType application/json
 </Directory>
-Alias /anon $site
-Alias /kerberos $site
-Alias /ntlm $site
+AliasMatch "^/(kerberos|ntlm|anon)/portal/sharing/rest/?\$" "$site/\$1/portal/sharing/rest-root"
 
 <Location /kerberos>
 	AuthType GSSAPI
 	AuthName "Kerberos"
 	GssapiCredStore keytab:$IWA_DIR/http.keytab
 	GssapiAllowedMech krb5
-	GssapiBasicAuth Off
-	GssapiLocalName Off
-	Require valid-user
-	Header always set X-Remote-User "expr=%{REMOTE_USER}"
+	$gssapi_common
 </Location>
 
 <Location /ntlm>
 	AuthType GSSAPI
 	AuthName "NTLM"
-	# No keytab here: a keytab cred store makes gss-ntlmssp refuse ("Not a server credential type").
+	# No keytab cred store: gss-ntlmssp then refuses to acquire the acceptor credential.
 	GssapiAllowedMech ntlmssp
 	# The NTLM context lives on the TCP connection, as on IIS.
 	GssapiConnectionBound On
-	GssapiBasicAuth Off
-	GssapiLocalName Off
-	Require valid-user
-	Header always set X-Remote-User "expr=%{REMOTE_USER}"
+	$gssapi_common
 </Location>
 CONF
 
-# The client's ticket cache stays out of the server's environment.
-env -u KRB5CCNAME -u KRB5_KDC_PROFILE KRB5_CONFIG="$KRB5_CONFIG" KRB5_KTNAME="$IWA_DIR/http.keytab" KRB5RCACHEDIR="$IWA_DIR/rcache" \
+# The server gets its own Kerberos environment (no client ticket cache); NETBIOS_DOMAIN_NAME stays
+# unset: set to anything but WORKGROUP, gss-ntlmssp silently accepts NTLMv1.
+setsid env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LANG=C \
+	KRB5_CONFIG="$IWA_DIR/krb5.conf" KRB5_KTNAME="FILE:$IWA_DIR/http.keytab" KRB5RCACHEDIR="$IWA_DIR/rcache" \
 	NTLM_USER_FILE="$IWA_DIR/ntlm-users" \
-	apache2 -f "$IWA_DIR/apache.conf" -DFOREGROUND >"$IWA_DIR/apache.out" 2>&1 &
-echo $! > "$IWA_DIR/apache.pid"
+	apache2 -f "$IWA_DIR/apache.conf" -DFOREGROUND >"$IWA_DIR/apache.out" 2>&1 </dev/null &
+echo $! >"$IWA_DIR/apache.pid"
 
-# Bounded wait for both daemons.
-for _ in $(seq 1 100); do
-	kill -0 "$(cat "$IWA_DIR/apache.pid")" 2>/dev/null && kill -0 "$(cat "$IWA_DIR/krb5kdc.pid")" 2>/dev/null || break
-	if (exec 3<>/dev/tcp/127.0.0.1/"$KDC_PORT") 2>/dev/null && (exec 3<>/dev/tcp/127.0.0.1/"$IWA_HTTP_PORT") 2>/dev/null; then
-		ready=1
-		break
-	fi
-	sleep 0.2
-done
-if [ -z "${ready:-}" ]; then
-	echo "iwa: the KDC or Apache did not come up (exited, or not listening within 20 s)" >&2
-	tail -n 20 "$IWA_DIR"/kdc.log "$IWA_DIR"/kdc.out "$IWA_DIR"/apache-error.log "$IWA_DIR"/apache.out 2>/dev/null >&2 || true
+# --- wait until both answer -------------------------------------------------------------------
+failed() {
+	echo "iwa: $1" >&2
+	for file in kdc.out kdc.log apache.out apache-error.log; do
+		[ -s "$IWA_DIR/$file" ] && { echo "--- $IWA_DIR/$file" >&2; tail -n 20 "$IWA_DIR/$file" >&2; }
+	done
+	IWA_DIR=$IWA_DIR "$here/down.sh" >/dev/null 2>&1 || true
 	exit 1
-fi
+}
+trap 'failed "up.sh failed (line $LINENO)"' ERR
 
-echo "$USER_PASSWORD" | kinit "$USER_NAME@$REALM" >/dev/null
+kdc_pid=$(cat "$IWA_DIR/krb5kdc.pid")
+apache_pid=$(cat "$IWA_DIR/apache.pid")
+deadline=$((SECONDS + 20))
+kdc_up='' apache_up=''
+while [ -z "$kdc_up" ] || [ -z "$apache_up" ]; do
+	kill -0 "$kdc_pid" 2>/dev/null || failed "krb5kdc exited"
+	kill -0 "$apache_pid" 2>/dev/null || failed "apache2 exited"
+	# A real AS exchange, not just an open port: kinit reads the password from the pipe.
+	[ -n "$kdc_up" ] || { echo "$USER_PASSWORD" | kinit "$USER_NAME@$REALM" >/dev/null 2>&1 && kdc_up=1; } || true
+	[ -n "$apache_up" ] || { [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$HTTP_PORT/anon/arcgis/rest/info")" = 200 ] && apache_up=1; } || true
+	[ -n "$kdc_up" ] && [ -n "$apache_up" ] && break
+	[ "$SECONDS" -lt "$deadline" ] || failed "not up within 20 s (KDC: ${kdc_up:-no}, Apache: ${apache_up:-no})"
+	sleep 0.1
+done
+# Catches a directory on a path www-data cannot traverse (e.g. IWA_DIR under /root).
+runuser -u www-data -- test -r "$IWA_DIR/http.keytab" || failed "www-data cannot read $IWA_DIR/http.keytab (IWA_DIR under a private directory?)"
+trap - ERR
 
-cat > "$IWA_DIR/env" <<ENV
-export KRB5_CONFIG=$IWA_DIR/krb5.conf
-export KRB5CCNAME=FILE:$IWA_DIR/ccache
-export KRB5_CLIENT_KTNAME=FILE:$IWA_DIR/alice.keytab
-export IWA_DIR=$IWA_DIR
-export IWA_HOST=$HOST
-export IWA_ADDRESS=127.0.0.1
-export IWA_PORT=$IWA_HTTP_PORT
-export IWA_BASE_URL=http://$HOST:$IWA_HTTP_PORT
-export IWA_USER=$USER_NAME
-export IWA_PASSWORD=$USER_PASSWORD
-export IWA_DOMAIN=EXAMPLE
-export IWA_REALM=$REALM
-export IWA_ACCESS_LOG=$IWA_DIR/access.log
-ENV
-echo "iwa: KDC (realm $REALM) on 127.0.0.1:$KDC_PORT, Apache on 127.0.0.1:$IWA_HTTP_PORT (/kerberos, /ntlm, /anon); source $IWA_DIR/env"
+# --- environment for the test runner ----------------------------------------------------------
+{
+	printf 'export %s=%q\n' \
+		KRB5_CONFIG "$IWA_DIR/krb5.conf" \
+		KRB5CCNAME "FILE:$IWA_DIR/ccache" \
+		KRB5_CLIENT_KTNAME "FILE:$IWA_DIR/alice.keytab" \
+		IWA_DIR "$IWA_DIR" \
+		IWA_BASE_URL "http://$HOST:$HTTP_PORT" \
+		IWA_HOST "$HOST" \
+		IWA_ADDRESS 127.0.0.1 \
+		IWA_PORT "$HTTP_PORT" \
+		IWA_USER "$USER_NAME" \
+		IWA_PASSWORD "$USER_PASSWORD" \
+		IWA_DOMAIN "$DOMAIN" \
+		IWA_REALM "$REALM" \
+		IWA_ACCESS_LOG "$IWA_DIR/access.log"
+} >"$IWA_DIR/env"
+
+log "up: KDC $REALM on 127.0.0.1:$KDC_PORT (pid $kdc_pid), Apache on 127.0.0.1:$HTTP_PORT (pid $apache_pid) with /kerberos /ntlm /anon, user $USER_NAME; . $IWA_DIR/env"

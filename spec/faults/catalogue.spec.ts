@@ -28,7 +28,10 @@ assert.ok makes Node re-read the transpiled source to describe the expression, w
 */
 function expectCode(error: unknown, code: string, pattern?: RegExp): void {
 	const ok = error instanceof TokenAuthenticationError && error.code === code && (pattern === undefined || pattern.test(error.message));
-	assert.ok(ok, `expected TokenAuthenticationError ${code}${pattern ? ` matching ${String(pattern)}` : ''}, got ${error instanceof Error ? `${(error as {code?: string}).code ?? error.name}: ${error.message}` : String(error)}`);
+	assert.ok(
+		ok,
+		`expected TokenAuthenticationError ${code}${pattern ? ` matching ${String(pattern)}` : ''}, got ${error instanceof Error ? `${(error as {code?: string}).code ?? error.name}: ${error.message}` : String(error)}`,
+	);
 }
 
 type Case = [name: string, run: (evidence: Evidence) => Promise<void>];
@@ -43,339 +46,452 @@ const GARBAGE: Array<[string, {status: number; body: string | object; headers?: 
 ];
 
 const cases: Case[] = [
-	...GARBAGE.map(([what, reply]): Case => [`rest/info answers ${what}: DISCOVERY_FAILED, and the next request tries again`, async evidence => {
-		const fake = site();
-		fake.infoReply = () => reply;
-		const auth = serverAuth(evidence);
-		expectCode(await evidence.failure(got(SERVICES, {hooks: auth.hooks})), 'DISCOVERY_FAILED');
-		fake.infoReply = undefined;
-		assert.deepEqual(await got(SERVICES, {hooks: auth.hooks}).json(), {ok: true});
-	}]),
-	...GARBAGE.map(([what, reply]): Case => [`generateToken answers ${what}: TOKEN_SERVICE_ERROR, and the next request tries again`, async evidence => {
-		const fake = site();
-		fake.tokenReplies.push({status: reply.status, body: reply.body, headers: reply.headers});
-		const auth = serverAuth(evidence);
-		expectCode(await evidence.failure(got(SERVICES, {hooks: auth.hooks})), 'TOKEN_SERVICE_ERROR');
-		assert.deepEqual(await got(SERVICES, {hooks: auth.hooks}).json(), {ok: true});
-		assert.equal(fake.tokenCalls, 2);
-	}]),
-	['generateToken error with details as an array: INVALID_CREDENTIALS, kept', async evidence => {
-		const fake = site({password: 'something-else'});
-		const auth = serverAuth(evidence);
-		expectCode(await evidence.failure(got(SERVICES, {hooks: auth.hooks})), 'INVALID_CREDENTIALS', /Invalid username or password/);
-		expectCode(await evidence.failure(got(SERVICES, {hooks: auth.hooks})), 'INVALID_CREDENTIALS');
-		assert.equal(fake.tokenCalls, 1);
-	}],
-	['generateToken error with details as a string: TOKEN_SERVICE_ERROR with the server\'s words', async evidence => {
-		const fake = site();
-		fake.tokenReplies.push({body: {error: {code: 201, message: 'Exception in generating token', details: 'Client ID is required for long expiration tokens.'}}});
-		const error = await evidence.failure(got(SERVICES, {hooks: serverAuth(evidence).hooks}));
-		expectCode(error, 'TOKEN_SERVICE_ERROR', /Client ID is required/);
-		assert.equal((error as TokenAuthenticationError).arcgisError?.code, 201);
-	}],
-	['generateToken error echoing the password: the password is scrubbed', async evidence => {
-		const fake = site();
-		fake.tokenReplies.push({body: {error: {code: 400, message: `Bad password ${CANARY_PASSWORD}`, details: [`Invalid password ${CANARY_PASSWORD}`]}}});
-		expectCode(await evidence.failure(got(SERVICES, {hooks: serverAuth(evidence).hooks})), 'INVALID_CREDENTIALS', /\*\*\*/);
-	}],
-	['admin generateToken error in the admin shape: a typed error', async evidence => {
-		const fake = site();
-		fake.tokenReplies.push({body: {status: 'error', messages: ['Unable to generate token.', 'Invalid username or password.'], code: 400}});
-		const auth = serverAuth(evidence);
-		expectCode(await evidence.failure(got.post(`${ORIGIN}/arcgis/admin/services/x.MapServer/stop`, {hooks: auth.hooks, form: {f: 'json'}})), 'INVALID_CREDENTIALS');
-		assert.deepEqual(fake.tokenRequests.map(request => request.path), ['/arcgis/admin/generateToken']);
-	}],
-	...([
-		['missing', undefined, 'TOKEN_SERVICE_ERROR'],
-		['NaN', 'not-a-number', 'TOKEN_SERVICE_ERROR'],
-		['in the past', 1_000_000, 'TOKEN_SERVICE_ERROR'],
-	] as const).map(([what, expires, code]): Case => [`generateToken expires ${what}: ${code}`, async evidence => {
-		const fake = site();
-		fake.tokenReplies.push({body: {token: `${CANARY_TOKEN}-odd`, ...(expires === undefined ? {} : {expires})}});
-		expectCode(await evidence.failure(got(SERVICES, {hooks: serverAuth(evidence).hooks})), code);
-	}]),
-	['generateToken expires as a string: accepted', async evidence => {
-		const fake = site();
-		const {token, expires} = fake.issue();
-		fake.tokenReplies.push({body: {token, expires: String(expires)}});
-		const auth = serverAuth(evidence);
-		assert.deepEqual(await got(SERVICES, {hooks: auth.hooks}).json(), {ok: true});
-		assert.equal(auth.expires?.getTime(), expires);
-	}],
-	['generateToken expires in the year 3000: accepted, refreshed on 498 all the same', async evidence => {
-		const fake = site();
-		const {token} = fake.issue();
-		fake.tokenReplies.push({body: {token, expires: Date.UTC(3000, 0, 1)}});
-		const auth = serverAuth(evidence);
-		await got(SERVICES, {hooks: auth.hooks});
-		fake.valid.clear();
-		assert.deepEqual(await got(SERVICES, {hooks: auth.hooks}).json(), {ok: true});
-		assert.equal(fake.tokenCalls, 2);
-	}],
-	['the token endpoint hangs: got\'s timeout is honoured, and the next request tries again', async evidence => {
-		const fake = site();
-		fake.tokenReplies.push({body: {token: `${CANARY_TOKEN}-late`, expires: Date.now() + 3_600_000}, delayMs: 2000});
-		const auth = serverAuth(evidence);
-		const started = Date.now();
-		expectCode(await evidence.failure(got(SERVICES, {hooks: auth.hooks, timeout: {request: 300}, retry: {limit: 0}})), 'NETWORK_ERROR', /Timeout/);
-		assert.ok(Date.now() - started < 1500);
-		assert.deepEqual(await got(SERVICES, {hooks: auth.hooks}).json(), {ok: true});
-		assert.equal(fake.tokenCalls, 2);
-	}],
-	['a redirect loop: got\'s MaxRedirectsError, bounded, the token hidden', async evidence => {
-		const fake = site();
-		fake.resource = () => ({status: 302, body: '', headers: {location: '/arcgis/rest/services/loop'}});
-		const error = await evidence.failure(got(SERVICES, {hooks: serverAuth(evidence).hooks}));
-		assert.ok(error instanceof MaxRedirectsError);
-		assert.equal(fake.resourceCalls.length, 11);
-	}],
-	['a redirect to another host: the token does not follow', async evidence => {
-		const fake = site();
-		fake.resource = () => ({status: 307, body: '', headers: {location: 'https://collector.example/grab'}});
-		const seen: string[] = [];
-		nock('https://collector.example').post('/grab').reply(200, (_uri, body) => {
-			seen.push(typeof body === 'string' ? body : JSON.stringify(body));
-			return {};
-		});
-		await got(SERVICES, {hooks: serverAuth(evidence).hooks});
-		assert.equal(seen.length, 1);
-		assert.ok(!seen[0]!.includes(CANARY_TOKEN));
-	}],
-	['an https→http downgrade: the token does not follow', async evidence => {
-		const fake = site();
-		fake.resource = () => ({status: 301, body: '', headers: {location: 'http://faults.example.com/arcgis/rest/services?f=json'}});
-		const seen: string[] = [];
-		nock('http://faults.example.com').post('/arcgis/rest/services').query(true).reply(200, function (uri, body) {
-			seen.push(`${uri} ${typeof body === 'string' ? body : JSON.stringify(body)} ${JSON.stringify(this.req.headers)}`);
-			return {};
-		});
-		await got(SERVICES, {hooks: serverAuth(evidence, {tokenIn: 'header'}).hooks});
-		assert.equal(seen.length, 1);
-		assert.ok(!seen[0]!.includes(CANARY_TOKEN));
-	}],
-	['plain http to a remote host: INSECURE_TRANSPORT before any login', async evidence => {
-		const fake = new FakeSite('http://faults.example.com', {password: CANARY_PASSWORD, tokenPrefix: CANARY_TOKEN});
-		expectCode(await evidence.failure(got('http://faults.example.com/arcgis/rest/services?f=json', {hooks: serverAuth(evidence).hooks})), 'INSECURE_TRANSPORT');
-		assert.equal(fake.tokenCalls, 0);
-	}],
-	['an ssl:true token and an http URL on loopback: INSECURE_TRANSPORT, the token never sent', async evidence => {
-		const fake = new FakeSite('http://127.0.0.1:6080', {password: CANARY_PASSWORD, tokenPrefix: CANARY_TOKEN});
-		fake.tokenReplies.push({body: {...fake.issue(), ssl: true}});
-		expectCode(await evidence.failure(got('http://127.0.0.1:6080/arcgis/rest/services?f=json', {hooks: serverAuth(evidence).hooks})), 'INSECURE_TRANSPORT', /HTTPS-only/);
-		assert.equal(fake.resourceCalls.length, 0);
-	}],
-	['a 498 on every request: each request bounded to one refresh, the 498 returned', async evidence => {
-		const fake = site();
-		fake.resource = () => ({status: 200, body: {error: {code: 498, message: 'Invalid token.', details: []}}});
-		const auth = serverAuth(evidence);
-		for (let index = 0; index < 3; index++) {
-			assert.deepEqual(await got(SERVICES, {hooks: auth.hooks}).json(), {error: {code: 498, message: 'Invalid token.', details: []}});
-		}
-
-		assert.equal(fake.resourceCalls.length, 6);
-		assert.equal(fake.tokenCalls, 4);
-	}],
-	['an HTTP-status 498 on every request: got\'s HTTPError after one refresh, the token hidden', async evidence => {
-		const fake = site();
-		fake.resource = () => ({status: 498, body: 'Invalid token'});
-		const error = await evidence.failure(got(SERVICES, {hooks: serverAuth(evidence).hooks}));
-		assert.ok(error instanceof HTTPError);
-		assert.equal(fake.resourceCalls.length, 2);
-	}],
-	['a 498 on a request with a stream body: TOKEN_REJECTED, nothing resent', async evidence => {
-		const fake = site();
-		const auth = serverAuth(evidence);
-		await got(SERVICES, {hooks: auth.hooks});
-		fake.valid.clear();
-		expectCode(await evidence.failure(got.post(`${ORIGIN}/arcgis/rest/services/x/upload`, {hooks: auth.hooks, body: Readable.from(['payload']), headers: {'content-type': 'application/octet-stream'}})), 'TOKEN_REJECTED', /stream/);
-		assert.equal(fake.resourceCalls.length, 2);
-	}],
-	['50 concurrent 498s: one refresh', async evidence => {
-		const fake = site();
-		const auth = serverAuth(evidence);
-		await got(SERVICES, {hooks: auth.hooks});
-		fake.valid.clear();
-		const bodies = await Promise.all(Array.from({length: 50}, async () => got(SERVICES, {hooks: auth.hooks}).json<{ok?: boolean}>()));
-		assert.ok(bodies.every(body => body.ok));
-		assert.equal(fake.tokenCalls, 2);
-	}],
-	['100 concurrent requests with a wrong password: one attempt, 100 typed errors', async evidence => {
-		const fake = site({password: 'the-real-one'});
-		const auth = serverAuth(evidence);
-		const results = await Promise.allSettled(Array.from({length: 100}, async () => got(SERVICES, {hooks: auth.hooks})));
-		for (const result of results) {
-			assert.equal(result.status, 'rejected');
-			evidence.errors.push((result).reason);
-			expectCode((result).reason, 'INVALID_CREDENTIALS');
-		}
-
-		assert.equal(fake.tokenCalls, 1);
-	}],
-	['a server Date hours away from the local clock: expiry read on the server\'s clock', async evidence => {
-		const clock = sinon.useFakeTimers({now: Date.UTC(2026, 5, 1), toFake: ['Date']});
-		try {
+	...GARBAGE.map(([what, reply]): Case => [
+		`rest/info answers ${what}: DISCOVERY_FAILED, and the next request tries again`,
+		async evidence => {
 			const fake = site();
-			const serverNow = Date.now() - 6 * 3_600_000;
+			fake.infoReply = () => reply;
+			const auth = serverAuth(evidence);
+			expectCode(await evidence.failure(got(SERVICES, {hooks: auth.hooks})), 'DISCOVERY_FAILED');
+			fake.infoReply = undefined;
+			assert.deepEqual(await got(SERVICES, {hooks: auth.hooks}).json(), {ok: true});
+		},
+	]),
+	...GARBAGE.map(([what, reply]): Case => [
+		`generateToken answers ${what}: TOKEN_SERVICE_ERROR, and the next request tries again`,
+		async evidence => {
+			const fake = site();
+			fake.tokenReplies.push({status: reply.status, body: reply.body, headers: reply.headers});
+			const auth = serverAuth(evidence);
+			expectCode(await evidence.failure(got(SERVICES, {hooks: auth.hooks})), 'TOKEN_SERVICE_ERROR');
+			assert.deepEqual(await got(SERVICES, {hooks: auth.hooks}).json(), {ok: true});
+			assert.equal(fake.tokenCalls, 2);
+		},
+	]),
+	[
+		'generateToken error with details as an array: INVALID_CREDENTIALS, kept',
+		async evidence => {
+			const fake = site({password: 'something-else'});
+			const auth = serverAuth(evidence);
+			expectCode(await evidence.failure(got(SERVICES, {hooks: auth.hooks})), 'INVALID_CREDENTIALS', /Invalid username or password/);
+			expectCode(await evidence.failure(got(SERVICES, {hooks: auth.hooks})), 'INVALID_CREDENTIALS');
+			assert.equal(fake.tokenCalls, 1);
+		},
+	],
+	[
+		"generateToken error with details as a string: TOKEN_SERVICE_ERROR with the server's words",
+		async evidence => {
+			const fake = site();
+			fake.tokenReplies.push({body: {error: {code: 201, message: 'Exception in generating token', details: 'Client ID is required for long expiration tokens.'}}});
+			const error = await evidence.failure(got(SERVICES, {hooks: serverAuth(evidence).hooks}));
+			expectCode(error, 'TOKEN_SERVICE_ERROR', /Client ID is required/);
+			assert.equal((error as TokenAuthenticationError).arcgisError?.code, 201);
+		},
+	],
+	[
+		'generateToken error echoing the password: the password is scrubbed',
+		async evidence => {
+			const fake = site();
+			fake.tokenReplies.push({body: {error: {code: 400, message: `Bad password ${CANARY_PASSWORD}`, details: [`Invalid password ${CANARY_PASSWORD}`]}}});
+			expectCode(await evidence.failure(got(SERVICES, {hooks: serverAuth(evidence).hooks})), 'INVALID_CREDENTIALS', /\*\*\*/);
+		},
+	],
+	[
+		'admin generateToken error in the admin shape: a typed error',
+		async evidence => {
+			const fake = site();
+			fake.tokenReplies.push({body: {status: 'error', messages: ['Unable to generate token.', 'Invalid username or password.'], code: 400}});
+			const auth = serverAuth(evidence);
+			expectCode(await evidence.failure(got.post(`${ORIGIN}/arcgis/admin/services/x.MapServer/stop`, {hooks: auth.hooks, form: {f: 'json'}})), 'INVALID_CREDENTIALS');
+			assert.deepEqual(
+				fake.tokenRequests.map(request => request.path),
+				['/arcgis/admin/generateToken'],
+			);
+		},
+	],
+	...(
+		[
+			['missing', undefined, 'TOKEN_SERVICE_ERROR'],
+			['NaN', 'not-a-number', 'TOKEN_SERVICE_ERROR'],
+			['in the past', 1_000_000, 'TOKEN_SERVICE_ERROR'],
+		] as const
+	).map(([what, expires, code]): Case => [
+		`generateToken expires ${what}: ${code}`,
+		async evidence => {
+			const fake = site();
+			fake.tokenReplies.push({body: {token: `${CANARY_TOKEN}-odd`, ...(expires === undefined ? {} : {expires})}});
+			expectCode(await evidence.failure(got(SERVICES, {hooks: serverAuth(evidence).hooks})), code);
+		},
+	]),
+	[
+		'generateToken expires as a string: accepted',
+		async evidence => {
+			const fake = site();
+			const {token, expires} = fake.issue();
+			fake.tokenReplies.push({body: {token, expires: String(expires)}});
+			const auth = serverAuth(evidence);
+			assert.deepEqual(await got(SERVICES, {hooks: auth.hooks}).json(), {ok: true});
+			assert.equal(auth.expires?.getTime(), expires);
+		},
+	],
+	[
+		'generateToken expires in the year 3000: accepted, refreshed on 498 all the same',
+		async evidence => {
+			const fake = site();
 			const {token} = fake.issue();
-			fake.tokenReplies.push({body: {token, expires: serverNow + 3_600_000}, headers: {date: new Date(serverNow).toUTCString()}});
+			fake.tokenReplies.push({body: {token, expires: Date.UTC(3000, 0, 1)}});
 			const auth = serverAuth(evidence);
 			await got(SERVICES, {hooks: auth.hooks});
-			clock.tick(30 * 60_000);
+			fake.valid.clear();
+			assert.deepEqual(await got(SERVICES, {hooks: auth.hooks}).json(), {ok: true});
+			assert.equal(fake.tokenCalls, 2);
+		},
+	],
+	[
+		"the token endpoint hangs: got's timeout is honoured, and the next request tries again",
+		async evidence => {
+			const fake = site();
+			fake.tokenReplies.push({body: {token: `${CANARY_TOKEN}-late`, expires: Date.now() + 3_600_000}, delayMs: 2000});
+			const auth = serverAuth(evidence);
+			const started = Date.now();
+			expectCode(await evidence.failure(got(SERVICES, {hooks: auth.hooks, timeout: {request: 300}, retry: {limit: 0}})), 'NETWORK_ERROR', /Timeout/);
+			assert.ok(Date.now() - started < 1500);
+			assert.deepEqual(await got(SERVICES, {hooks: auth.hooks}).json(), {ok: true});
+			assert.equal(fake.tokenCalls, 2);
+		},
+	],
+	[
+		"a redirect loop: got's MaxRedirectsError, bounded, the token hidden",
+		async evidence => {
+			const fake = site();
+			fake.resource = () => ({status: 302, body: '', headers: {location: '/arcgis/rest/services/loop'}});
+			const error = await evidence.failure(got(SERVICES, {hooks: serverAuth(evidence).hooks}));
+			assert.ok(error instanceof MaxRedirectsError);
+			assert.equal(fake.resourceCalls.length, 11);
+		},
+	],
+	[
+		'a redirect to another host: the token does not follow',
+		async evidence => {
+			const fake = site();
+			fake.resource = () => ({status: 307, body: '', headers: {location: 'https://collector.example/grab'}});
+			const seen: string[] = [];
+			nock('https://collector.example')
+				.post('/grab')
+				.reply(200, (_uri, body) => {
+					seen.push(typeof body === 'string' ? body : JSON.stringify(body));
+					return {};
+				});
+			await got(SERVICES, {hooks: serverAuth(evidence).hooks});
+			assert.equal(seen.length, 1);
+			assert.ok(!seen[0]!.includes(CANARY_TOKEN));
+		},
+	],
+	[
+		'an https→http downgrade: the token does not follow',
+		async evidence => {
+			const fake = site();
+			fake.resource = () => ({status: 301, body: '', headers: {location: 'http://faults.example.com/arcgis/rest/services?f=json'}});
+			const seen: string[] = [];
+			nock('http://faults.example.com')
+				.post('/arcgis/rest/services')
+				.query(true)
+				.reply(200, function (uri, body) {
+					seen.push(`${uri} ${typeof body === 'string' ? body : JSON.stringify(body)} ${JSON.stringify(this.req.headers)}`);
+					return {};
+				});
+			await got(SERVICES, {hooks: serverAuth(evidence, {tokenIn: 'header'}).hooks});
+			assert.equal(seen.length, 1);
+			assert.ok(!seen[0]!.includes(CANARY_TOKEN));
+		},
+	],
+	[
+		'plain http to a remote host: INSECURE_TRANSPORT before any login',
+		async evidence => {
+			const fake = new FakeSite('http://faults.example.com', {password: CANARY_PASSWORD, tokenPrefix: CANARY_TOKEN});
+			expectCode(await evidence.failure(got('http://faults.example.com/arcgis/rest/services?f=json', {hooks: serverAuth(evidence).hooks})), 'INSECURE_TRANSPORT');
+			assert.equal(fake.tokenCalls, 0);
+		},
+	],
+	[
+		'an ssl:true token and an http URL on loopback: INSECURE_TRANSPORT, the token never sent',
+		async evidence => {
+			const fake = new FakeSite('http://127.0.0.1:6080', {password: CANARY_PASSWORD, tokenPrefix: CANARY_TOKEN});
+			fake.tokenReplies.push({body: {...fake.issue(), ssl: true}});
+			expectCode(await evidence.failure(got('http://127.0.0.1:6080/arcgis/rest/services?f=json', {hooks: serverAuth(evidence).hooks})), 'INSECURE_TRANSPORT', /HTTPS-only/);
+			assert.equal(fake.resourceCalls.length, 0);
+		},
+	],
+	[
+		'a 498 on every request: each request bounded to one refresh, the 498 returned',
+		async evidence => {
+			const fake = site();
+			fake.resource = () => ({status: 200, body: {error: {code: 498, message: 'Invalid token.', details: []}}});
+			const auth = serverAuth(evidence);
+			for (let index = 0; index < 3; index++) {
+				assert.deepEqual(await got(SERVICES, {hooks: auth.hooks}).json(), {error: {code: 498, message: 'Invalid token.', details: []}});
+			}
+
+			assert.equal(fake.resourceCalls.length, 6);
+			assert.equal(fake.tokenCalls, 4);
+		},
+	],
+	[
+		"an HTTP-status 498 on every request: got's HTTPError after one refresh, the token hidden",
+		async evidence => {
+			const fake = site();
+			fake.resource = () => ({status: 498, body: 'Invalid token'});
+			const error = await evidence.failure(got(SERVICES, {hooks: serverAuth(evidence).hooks}));
+			assert.ok(error instanceof HTTPError);
+			assert.equal(fake.resourceCalls.length, 2);
+		},
+	],
+	[
+		'a 498 on a request with a stream body: TOKEN_REJECTED, nothing resent',
+		async evidence => {
+			const fake = site();
+			const auth = serverAuth(evidence);
 			await got(SERVICES, {hooks: auth.hooks});
-			assert.equal(fake.tokenCalls, 1, 'not taken for expired 6 hours ago');
-		} finally {
-			clock.restore();
-		}
-	}],
-	['a portal answering HTML at generateToken: TOKEN_SERVICE_ERROR', async evidence => {
-		const fake = new FakeSite(ORIGIN, {root: '/portal', password: CANARY_PASSWORD, tokenPrefix: CANARY_TOKEN});
-		fake.tokenReplies.push({status: 200, body: '<html>maintenance</html>'});
-		const auth = new ArcGISPortalTokenAuth('alice', CANARY_PASSWORD);
-		evidence.handlers.push(auth);
-		expectCode(await evidence.failure(got(`${ORIGIN}/portal/sharing/rest/portals/self?f=json`, {hooks: auth.hooks})), 'TOKEN_SERVICE_ERROR', /HTML/);
-	}],
-	['a 403 GWM_0003: returned as it is, no refresh', async evidence => {
-		const fake = site();
-		fake.resource = () => ({status: 200, body: {error: {code: 403, messageCode: 'GWM_0003', message: 'You do not have permissions', details: []}}});
-		await got(SERVICES, {hooks: serverAuth(evidence).hooks});
-		assert.equal(fake.tokenCalls, 1);
-	}],
+			fake.valid.clear();
+			expectCode(
+				await evidence.failure(got.post(`${ORIGIN}/arcgis/rest/services/x/upload`, {hooks: auth.hooks, body: Readable.from(['payload']), headers: {'content-type': 'application/octet-stream'}})),
+				'TOKEN_REJECTED',
+				/stream/,
+			);
+			assert.equal(fake.resourceCalls.length, 2);
+		},
+	],
+	[
+		'50 concurrent 498s: one refresh',
+		async evidence => {
+			const fake = site();
+			const auth = serverAuth(evidence);
+			await got(SERVICES, {hooks: auth.hooks});
+			fake.valid.clear();
+			const bodies = await Promise.all(Array.from({length: 50}, async () => got(SERVICES, {hooks: auth.hooks}).json<{ok?: boolean}>()));
+			assert.ok(bodies.every(body => body.ok));
+			assert.equal(fake.tokenCalls, 2);
+		},
+	],
+	[
+		'100 concurrent requests with a wrong password: one attempt, 100 typed errors',
+		async evidence => {
+			const fake = site({password: 'the-real-one'});
+			const auth = serverAuth(evidence);
+			const results = await Promise.allSettled(Array.from({length: 100}, async () => got(SERVICES, {hooks: auth.hooks})));
+			for (const result of results) {
+				assert.equal(result.status, 'rejected');
+				evidence.errors.push(result.reason);
+				expectCode(result.reason, 'INVALID_CREDENTIALS');
+			}
+
+			assert.equal(fake.tokenCalls, 1);
+		},
+	],
+	[
+		"a server Date hours away from the local clock: expiry read on the server's clock",
+		async evidence => {
+			const clock = sinon.useFakeTimers({now: Date.UTC(2026, 5, 1), toFake: ['Date']});
+			try {
+				const fake = site();
+				const serverNow = Date.now() - 6 * 3_600_000;
+				const {token} = fake.issue();
+				fake.tokenReplies.push({body: {token, expires: serverNow + 3_600_000}, headers: {date: new Date(serverNow).toUTCString()}});
+				const auth = serverAuth(evidence);
+				await got(SERVICES, {hooks: auth.hooks});
+				clock.tick(30 * 60_000);
+				await got(SERVICES, {hooks: auth.hooks});
+				assert.equal(fake.tokenCalls, 1, 'not taken for expired 6 hours ago');
+			} finally {
+				clock.restore();
+			}
+		},
+	],
+	[
+		'a portal answering HTML at generateToken: TOKEN_SERVICE_ERROR',
+		async evidence => {
+			const fake = new FakeSite(ORIGIN, {root: '/portal', password: CANARY_PASSWORD, tokenPrefix: CANARY_TOKEN});
+			fake.tokenReplies.push({status: 200, body: '<html>maintenance</html>'});
+			const auth = new ArcGISPortalTokenAuth('alice', CANARY_PASSWORD);
+			evidence.handlers.push(auth);
+			expectCode(await evidence.failure(got(`${ORIGIN}/portal/sharing/rest/portals/self?f=json`, {hooks: auth.hooks})), 'TOKEN_SERVICE_ERROR', /HTML/);
+		},
+	],
+	[
+		'a 403 GWM_0003: returned as it is, no refresh',
+		async evidence => {
+			const fake = site();
+			fake.resource = () => ({status: 200, body: {error: {code: 403, messageCode: 'GWM_0003', message: 'You do not have permissions', details: []}}});
+			await got(SERVICES, {hooks: serverAuth(evidence).hooks});
+			assert.equal(fake.tokenCalls, 1);
+		},
+	],
 ];
 
 /** Web-tier faults, with the kerberos module faked or hidden. */
 const webTierCases: Case[] = [
-	['a 401 without WWW-Authenticate: returned to the caller, no loop', async evidence => {
-		fakeKerberos(false);
-		const iwa = new FakeIwaSite(ORIGIN);
-		iwa.offer = [];
-		const auth = new ArcGISServerAuth('EXAMPLE\\alice', CANARY_PASSWORD);
-		evidence.handlers.push(auth);
-		const error = await evidence.failure(got(SERVICES, {hooks: auth.hooks}));
-		assert.ok(error instanceof HTTPError && error.response.statusCode === 401);
-		assert.equal(iwa.authorizations.length, 2, 'the probe and the request, nothing more');
-	}],
-	['a 401 with only Basic and Bearer challenges: a warning naming them, anonymous', async evidence => {
-		fakeKerberos(false);
-		const iwa = new FakeIwaSite(ORIGIN);
-		iwa.offer = ['Basic realm="ArcGIS"', 'Bearer realm="ArcGIS"'];
-		const auth = new ArcGISServerAuth('EXAMPLE\\alice', CANARY_PASSWORD);
-		evidence.handlers.push(auth);
-		await evidence.failure(got(SERVICES, {hooks: auth.hooks}));
-		assert.match(evidence.warnings[0]?.message ?? '', /neither Negotiate nor NTLM \(it offers basic, bearer\)/);
-		assert.ok(iwa.authorizations.every(header => header === undefined));
-	}],
-	...([
-		['bad base64', 'not*base64', /not base64/],
-		['truncated', type2Message({truncateTo: 30}), /not an NTLM Type 2|truncated/],
-		['a wrong signature', Buffer.from('BADSIGN\0'.padEnd(60, '\0')).toString('base64'), /not an NTLM Type 2/],
-	] as const).map(([what, challenge, pattern]): Case => [`a malformed NTLM Type 2 (${what}): WEB_TIER_FAILED, connection discarded, not kept`, async evidence => {
-		fakeKerberos(false);
-		const iwa = new FakeIwaSite(ORIGIN);
-		iwa.type2 = challenge;
-		const auth = new ArcGISServerAuth('EXAMPLE\\alice', CANARY_PASSWORD);
-		evidence.handlers.push(auth);
-		expectCode(await evidence.failure(got(SERVICES, {hooks: auth.hooks})), 'WEB_TIER_FAILED', pattern);
-		iwa.type2 = type2Message();
-		assert.deepEqual(await got(SERVICES, {hooks: auth.hooks}).json(), {ok: true});
-	}]),
-	['a wrong NTLM password: one handshake, WEB_TIER_FAILED kept', async evidence => {
-		fakeKerberos(false);
-		const iwa = new FakeIwaSite(ORIGIN);
-		iwa.acceptType3 = false;
-		const auth = new ArcGISServerAuth('EXAMPLE\\alice', CANARY_PASSWORD);
-		evidence.handlers.push(auth);
-		for (let index = 0; index < 3; index++) {
-			expectCode(await evidence.failure(got(SERVICES, {hooks: auth.hooks})), 'WEB_TIER_FAILED', /rejected/);
-		}
+	[
+		'a 401 without WWW-Authenticate: returned to the caller, no loop',
+		async evidence => {
+			fakeKerberos(false);
+			const iwa = new FakeIwaSite(ORIGIN);
+			iwa.offer = [];
+			const auth = new ArcGISServerAuth('EXAMPLE\\alice', CANARY_PASSWORD);
+			evidence.handlers.push(auth);
+			const error = await evidence.failure(got(SERVICES, {hooks: auth.hooks}));
+			assert.ok(error instanceof HTTPError && error.response.statusCode === 401);
+			assert.equal(iwa.authorizations.length, 2, 'the probe and the request, nothing more');
+		},
+	],
+	[
+		'a 401 with only Basic and Bearer challenges: a warning naming them, anonymous',
+		async evidence => {
+			fakeKerberos(false);
+			const iwa = new FakeIwaSite(ORIGIN);
+			iwa.offer = ['Basic realm="ArcGIS"', 'Bearer realm="ArcGIS"'];
+			const auth = new ArcGISServerAuth('EXAMPLE\\alice', CANARY_PASSWORD);
+			evidence.handlers.push(auth);
+			await evidence.failure(got(SERVICES, {hooks: auth.hooks}));
+			assert.match(evidence.warnings[0]?.message ?? '', /neither Negotiate nor NTLM \(it offers basic, bearer\)/);
+			assert.ok(iwa.authorizations.every(header => header === undefined));
+		},
+	],
+	...(
+		[
+			['bad base64', 'not*base64', /not base64/],
+			['truncated', type2Message({truncateTo: 30}), /not an NTLM Type 2|truncated/],
+			['a wrong signature', Buffer.from('BADSIGN\0'.padEnd(60, '\0')).toString('base64'), /not an NTLM Type 2/],
+		] as const
+	).map(([what, challenge, pattern]): Case => [
+		`a malformed NTLM Type 2 (${what}): WEB_TIER_FAILED, connection discarded, not kept`,
+		async evidence => {
+			fakeKerberos(false);
+			const iwa = new FakeIwaSite(ORIGIN);
+			iwa.type2 = challenge;
+			const auth = new ArcGISServerAuth('EXAMPLE\\alice', CANARY_PASSWORD);
+			evidence.handlers.push(auth);
+			expectCode(await evidence.failure(got(SERVICES, {hooks: auth.hooks})), 'WEB_TIER_FAILED', pattern);
+			iwa.type2 = type2Message();
+			assert.deepEqual(await got(SERVICES, {hooks: auth.hooks}).json(), {ok: true});
+		},
+	]),
+	[
+		'a wrong NTLM password: one handshake, WEB_TIER_FAILED kept',
+		async evidence => {
+			fakeKerberos(false);
+			const iwa = new FakeIwaSite(ORIGIN);
+			iwa.acceptType3 = false;
+			const auth = new ArcGISServerAuth('EXAMPLE\\alice', CANARY_PASSWORD);
+			evidence.handlers.push(auth);
+			for (let index = 0; index < 3; index++) {
+				expectCode(await evidence.failure(got(SERVICES, {hooks: auth.hooks})), 'WEB_TIER_FAILED', /rejected/);
+			}
 
-		assert.equal(iwa.handshakes, 1);
-	}],
-	['Kerberos step failing without NTLM to fall back on: WEB_TIER_FAILED naming the cause', async evidence => {
-		const kerberos = fakeKerberos();
-		kerberos.first = () => {
-			throw new Error('Minor code may provide more information (No Kerberos credentials available)');
-		};
+			assert.equal(iwa.handshakes, 1);
+		},
+	],
+	[
+		'Kerberos step failing without NTLM to fall back on: WEB_TIER_FAILED naming the cause',
+		async evidence => {
+			const kerberos = fakeKerberos();
+			kerberos.first = () => {
+				throw new Error('Minor code may provide more information (No Kerberos credentials available)');
+			};
 
-		new FakeIwaSite(ORIGIN);
-		const auth = new ArcGISServerAuth();
-		evidence.handlers.push(auth);
-		expectCode(await evidence.failure(got(SERVICES, {hooks: auth.hooks})), 'WEB_TIER_FAILED', /no usable Kerberos ticket/);
-	}],
-	['Kerberos mutual authentication with a forged server token: WEB_TIER_FAILED', async evidence => {
-		fakeKerberos();
-		const iwa = new FakeIwaSite(ORIGIN);
-		iwa.mutualToken = 'forged';
-		const auth = new ArcGISServerAuth();
-		evidence.handlers.push(auth);
-		expectCode(await evidence.failure(got(SERVICES, {hooks: auth.hooks})), 'WEB_TIER_FAILED', /mutual authentication failed/);
-	}],
+			new FakeIwaSite(ORIGIN);
+			const auth = new ArcGISServerAuth();
+			evidence.handlers.push(auth);
+			expectCode(await evidence.failure(got(SERVICES, {hooks: auth.hooks})), 'WEB_TIER_FAILED', /no usable Kerberos ticket/);
+		},
+	],
+	[
+		'Kerberos mutual authentication with a forged server token: WEB_TIER_FAILED',
+		async evidence => {
+			fakeKerberos();
+			const iwa = new FakeIwaSite(ORIGIN);
+			iwa.mutualToken = 'forged';
+			const auth = new ArcGISServerAuth();
+			evidence.handlers.push(auth);
+			expectCode(await evidence.failure(got(SERVICES, {hooks: auth.hooks})), 'WEB_TIER_FAILED', /mutual authentication failed/);
+		},
+	],
 ];
 
 /** Faults that need real sockets. */
 const socketCases: Case[] = [
-	['the connection reset mid-body: got\'s error, the token hidden, the next request fine', async evidence => {
-		let calls = 0;
-		const server = await listen(createServer((request, response) => {
-			request.resume();
-			request.on('end', () => {
-				const path = request.url ?? '';
-				if (path.startsWith('/arcgis/rest/info')) {
-					response.end(JSON.stringify({authInfo: {isTokenBasedSecurity: true}}));
-				} else if (path.startsWith('/arcgis/tokens')) {
-					response.end(JSON.stringify({token: `${CANARY_TOKEN}-socket`, expires: Date.now() + 3_600_000}));
-				} else if (++calls === 1) {
-					response.writeHead(200, {'content-length': '1000'});
-					response.write('{"services": [');
-					setTimeout(() => response.socket?.destroy(), 20);
-				} else {
-					response.end('{"services": []}');
-				}
-			});
-		}));
-		try {
-			const s = createSession({auth: serverAuth(evidence)});
-			const error = await evidence.failure(s.get(`${server.url}/arcgis/rest/services?f=json`, {retry: {limit: 0}}));
-			assert.ok(error instanceof RequestError && !(error instanceof TokenAuthenticationError));
-			assert.deepEqual(await s.get(`${server.url}/arcgis/rest/services?f=json`).json(), {services: []});
-		} finally {
-			await server.close();
-		}
-	}],
-	['a 50 MB response: not parsed for errors, the heap barely moves', async evidence => {
-		const chunk = Buffer.from(`{"error":{"code":498},"pad":"${'x'.repeat(1024 * 1024 - 40)}`);
-		const server = await listen(createServer((request, response) => {
-			request.resume();
-			request.on('end', () => {
-				const path = request.url ?? '';
-				if (path.startsWith('/arcgis/rest/info')) {
-					response.end(JSON.stringify({authInfo: {isTokenBasedSecurity: true}}));
-				} else if (path.startsWith('/arcgis/tokens')) {
-					response.end(JSON.stringify({token: `${CANARY_TOKEN}-big`, expires: Date.now() + 3_600_000}));
-				} else {
-					response.writeHead(200, {'content-type': 'application/json', 'content-length': String(chunk.length * 50)});
-					for (let index = 0; index < 50; index++) {
-						response.write(chunk);
-					}
+	[
+		"the connection reset mid-body: got's error, the token hidden, the next request fine",
+		async evidence => {
+			let calls = 0;
+			const server = await listen(
+				createServer((request, response) => {
+					request.resume();
+					request.on('end', () => {
+						const path = request.url ?? '';
+						if (path.startsWith('/arcgis/rest/info')) {
+							response.end(JSON.stringify({authInfo: {isTokenBasedSecurity: true}}));
+						} else if (path.startsWith('/arcgis/tokens')) {
+							response.end(JSON.stringify({token: `${CANARY_TOKEN}-socket`, expires: Date.now() + 3_600_000}));
+						} else if (++calls === 1) {
+							response.writeHead(200, {'content-length': '1000'});
+							response.write('{"services": [');
+							setTimeout(() => response.socket?.destroy(), 20);
+						} else {
+							response.end('{"services": []}');
+						}
+					});
+				}),
+			);
+			try {
+				const s = createSession({auth: serverAuth(evidence)});
+				const error = await evidence.failure(s.get(`${server.url}/arcgis/rest/services?f=json`, {retry: {limit: 0}}));
+				assert.ok(error instanceof RequestError && !(error instanceof TokenAuthenticationError));
+				assert.deepEqual(await s.get(`${server.url}/arcgis/rest/services?f=json`).json(), {services: []});
+			} finally {
+				await server.close();
+			}
+		},
+	],
+	[
+		'a 50 MB response: not parsed for errors, the heap barely moves',
+		async evidence => {
+			const chunk = Buffer.from(`{"error":{"code":498},"pad":"${'x'.repeat(1024 * 1024 - 40)}`);
+			const server = await listen(
+				createServer((request, response) => {
+					request.resume();
+					request.on('end', () => {
+						const path = request.url ?? '';
+						if (path.startsWith('/arcgis/rest/info')) {
+							response.end(JSON.stringify({authInfo: {isTokenBasedSecurity: true}}));
+						} else if (path.startsWith('/arcgis/tokens')) {
+							response.end(JSON.stringify({token: `${CANARY_TOKEN}-big`, expires: Date.now() + 3_600_000}));
+						} else {
+							response.writeHead(200, {'content-type': 'application/json', 'content-length': String(chunk.length * 50)});
+							for (let index = 0; index < 50; index++) {
+								response.write(chunk);
+							}
 
-					response.end();
-				}
-			});
-		}));
-		try {
-			const auth = serverAuth(evidence);
-			const parse = sinon.spy(JSON, 'parse');
-			const before = process.memoryUsage().heapUsed;
-			const response = await got(`${server.url}/arcgis/rest/services?f=json`, {hooks: auth.hooks, responseType: 'buffer'});
-			const grown = process.memoryUsage().heapUsed - before;
-			const parsedBig = parse.getCalls().some(call => typeof call.args[0] === 'string' && (call.args[0]).length > 1024 * 1024);
-			parse.restore();
-			assert.equal(response.rawBody.length, chunk.length * 50);
-			assert.equal(parsedBig, false, 'the 50 MB body was parsed');
-			assert.ok(grown < 30 * 1024 * 1024, `heap grew ${Math.round(grown / 1e6)} MB`);
-		} finally {
-			await server.close();
-		}
-	}],
+							response.end();
+						}
+					});
+				}),
+			);
+			try {
+				const auth = serverAuth(evidence);
+				const parse = sinon.spy(JSON, 'parse');
+				const before = process.memoryUsage().heapUsed;
+				const response = await got(`${server.url}/arcgis/rest/services?f=json`, {hooks: auth.hooks, responseType: 'buffer'});
+				const grown = process.memoryUsage().heapUsed - before;
+				const parsedBig = parse.getCalls().some(call => typeof call.args[0] === 'string' && call.args[0].length > 1024 * 1024);
+				parse.restore();
+				assert.equal(response.rawBody.length, chunk.length * 50);
+				assert.equal(parsedBig, false, 'the 50 MB body was parsed');
+				assert.ok(grown < 30 * 1024 * 1024, `heap grew ${Math.round(grown / 1e6)} MB`);
+			} finally {
+				await server.close();
+			}
+		},
+	],
 ];
 
 async function listen(server: Server): Promise<{url: string; close: () => Promise<void>}> {

@@ -21,14 +21,22 @@ export class FakeIwaSite {
 	#loggedIn = false;
 	#unauthorized = 0;
 
-	constructor(readonly origin: string, readonly body: (path: string) => unknown = () => ({ok: true})) {
+	constructor(
+		readonly origin: string,
+		readonly body: (path: string) => unknown = () => ({ok: true}),
+	) {
 		// eslint-disable-next-line @typescript-eslint/no-this-alias
 		const site = this;
 		const handler = function (this: nock.ReplyFnContext, uri: string): nock.ReplyFnResult {
 			return site.#answer(uri, this.req.headers.authorization);
 		};
 
-		nock(origin).persist().get(() => true).reply(handler).post(() => true).reply(handler);
+		nock(origin)
+			.persist()
+			.get(() => true)
+			.reply(handler)
+			.post(() => true)
+			.reply(handler);
 	}
 
 	get handshakes(): number {

@@ -132,9 +132,10 @@ export class FakeSite {
 			callback(null, [200, {token, expires: isAdmin ? String(expires) : expires, ssl: false}]);
 		});
 
-		const handle = (method: string) => function (this: nock.ReplyFnContext, uri: string, body: nock.Body): nock.ReplyFnResult {
-			return self.#resourceReply(method, uri, body, this.req.headers);
-		};
+		const handle = (method: string) =>
+			function (this: nock.ReplyFnContext, uri: string, body: nock.Body): nock.ReplyFnResult {
+				return self.#resourceReply(method, uri, body, this.req.headers);
+			};
 
 		// eslint-disable-next-line @typescript-eslint/no-this-alias
 		const self = this;
@@ -145,14 +146,14 @@ export class FakeSite {
 
 	#resourceReply(method: string, uri: string, body: nock.Body, headers: Record<string, string | string[] | undefined>): nock.ReplyFnResult {
 		const url = new URL(uri, this.origin);
-		const text = typeof body === 'string' ? body : (body === undefined || body === null ? '' : JSON.stringify(body));
+		const text = typeof body === 'string' ? body : body === undefined || body === null ? '' : JSON.stringify(body);
 		const form = new URLSearchParams(text);
 		const header = headers['x-esri-authorization'];
 		const headerToken = typeof header === 'string' ? header.replace(/^Bearer /, '') : undefined;
 		const queryToken = url.searchParams.get('token') ?? undefined;
 		const bodyToken = form.get('token') ?? undefined;
 		const token = queryToken ?? bodyToken ?? headerToken;
-		const tokenIn = queryToken ? 'query' : (bodyToken ? 'body' : (headerToken ? 'header' : undefined));
+		const tokenIn = queryToken ? 'query' : bodyToken ? 'body' : headerToken ? 'header' : undefined;
 		const referer = headers.referer;
 		const seen: Seen = {method, path: `${url.pathname}${url.search}`, token, tokenIn, referer: typeof referer === 'string' ? referer : undefined, body: text, headers};
 		this.seen.push(seen);

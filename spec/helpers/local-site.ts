@@ -67,7 +67,14 @@ export class LocalSite {
 			const url = new URL(request.url ?? '/', this.url);
 			const body = Buffer.concat(chunks);
 			const declared = request.headers['content-length'];
-			this.received.push({method: request.method ?? '', path: `${url.pathname}${url.search}`, remotePort: request.socket.remotePort ?? 0, declaredLength: declared === undefined ? undefined : Number(declared), body, headers: request.headers});
+			this.received.push({
+				method: request.method ?? '',
+				path: `${url.pathname}${url.search}`,
+				remotePort: request.socket.remotePort ?? 0,
+				declaredLength: declared === undefined ? undefined : Number(declared),
+				body,
+				headers: request.headers,
+			});
 			const send = (status: number, payload: unknown, headers: Record<string, string> = {}) => {
 				response.writeHead(status, {'content-type': 'application/json; charset=utf-8', ...headers});
 				response.end(JSON.stringify(payload));

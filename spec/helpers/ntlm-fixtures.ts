@@ -7,7 +7,9 @@ export function type2Message(options: {flags?: number; truncateTo?: number} = {}
 	const targetName = Buffer.from('EXAMPLE', 'utf16le');
 	const avDomain = Buffer.from('EXAMPLE', 'utf16le');
 	const targetInfo = Buffer.concat([
-		Buffer.from([0x02, 0x00]), Buffer.from([avDomain.length, 0x00]), avDomain, // MsvAvNbDomainName
+		Buffer.from([0x02, 0x00]),
+		Buffer.from([avDomain.length, 0x00]),
+		avDomain, // MsvAvNbDomainName
 		Buffer.from([0x00, 0x00, 0x00, 0x00]), // MsvAvEOL
 	]);
 	const header = Buffer.alloc(56);

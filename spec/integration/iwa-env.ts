@@ -4,13 +4,13 @@ import {readFileSync} from 'node:fs';
 /** The environment scripts/iwa/up.sh writes, or undefined when it is not up. */
 export const iwa = process.env.IWA_BASE_URL
 	? {
-		base: process.env.IWA_BASE_URL,
-		host: process.env.IWA_HOST ?? 'arcgis.example.test',
-		user: process.env.IWA_USER ?? 'alice',
-		password: process.env.IWA_PASSWORD ?? '',
-		domain: process.env.IWA_DOMAIN ?? 'EXAMPLE',
-		accessLog: process.env.IWA_ACCESS_LOG ?? '',
-	}
+			base: process.env.IWA_BASE_URL,
+			host: process.env.IWA_HOST ?? 'arcgis.example.test',
+			user: process.env.IWA_USER ?? 'alice',
+			password: process.env.IWA_PASSWORD ?? '',
+			domain: process.env.IWA_DOMAIN ?? 'EXAMPLE',
+			accessLog: process.env.IWA_ACCESS_LOG ?? '',
+		}
 	: undefined;
 
 export const HOW_TO_ENABLE = 'IWA integration specs skipped: run scripts/iwa/up.sh (and scripts/iwa/kerberos-module.sh), then `. /tmp/got-arcgis-auth-iwa/env` before npm test.';
@@ -35,10 +35,15 @@ export type LogLine = {port: number; keepAlive: number; status: number; method: 
 /** Reads Apache's access log from a byte offset (lines: client port, requests on the connection, status, method, path, user). */
 export function readAccessLog(from = 0): {lines: LogLine[]; size: number} {
 	const text = readFileSync(iwa!.accessLog);
-	const lines = text.subarray(from).toString('utf8').split('\n').filter(Boolean).map(line => {
-		const [port, keepAlive, status, method, path, user] = line.split(' ');
-		return {port: Number(port), keepAlive: Number(keepAlive), status: Number(status), method: method ?? '', path: path ?? '', user: (user ?? '').replaceAll('"', '')};
-	});
+	const lines = text
+		.subarray(from)
+		.toString('utf8')
+		.split('\n')
+		.filter(Boolean)
+		.map(line => {
+			const [port, keepAlive, status, method, path, user] = line.split(' ');
+			return {port: Number(port), keepAlive: Number(keepAlive), status: Number(status), method: method ?? '', path: path ?? '', user: (user ?? '').replaceAll('"', '')};
+		});
 	return {lines, size: text.length};
 }
 

@@ -77,20 +77,32 @@ describe('IWA integration (real KDC, Apache mod_auth_gssapi, gss-ntlmssp)', func
 				it('rejects a tampered mutual-authentication token under mutualAuth: required', async () => {
 					const auth = new ArcGISServerAuth(undefined, undefined, {mutualAuth: 'required'});
 					// A hook before the handler's flips bytes of the server's real token.
-					const tamper = got.extend({dnsLookup, retry: {limit: 0}, hooks: {afterResponse: [response => {
-						for (let index = 0; index + 1 < response.rawHeaders.length; index += 2) {
-							const value = response.rawHeaders[index + 1]!;
-							if (response.rawHeaders[index]!.toLowerCase() === 'www-authenticate' && value.startsWith('Negotiate ')) {
-								const bytes = Buffer.from(value.slice(10), 'base64');
-								bytes.writeUInt8(bytes.readUInt8(bytes.length - 8) ^ 0xFF, bytes.length - 8);
-								response.rawHeaders[index + 1] = `Negotiate ${bytes.toString('base64')}`;
-							}
-						}
+					const tamper = got
+						.extend({
+							dnsLookup,
+							retry: {limit: 0},
+							hooks: {
+								afterResponse: [
+									response => {
+										for (let index = 0; index + 1 < response.rawHeaders.length; index += 2) {
+											const value = response.rawHeaders[index + 1]!;
+											if (response.rawHeaders[index]!.toLowerCase() === 'www-authenticate' && value.startsWith('Negotiate ')) {
+												const bytes = Buffer.from(value.slice(10), 'base64');
+												bytes.writeUInt8(bytes.readUInt8(bytes.length - 8) ^ 0xff, bytes.length - 8);
+												response.rawHeaders[index + 1] = `Negotiate ${bytes.toString('base64')}`;
+											}
+										}
 
-						return response;
-					}]}}).extend({hooks: auth.hooks});
-					await assert.rejects(tamper(`${iwa!.base}/kerberos/arcgis/rest/services?f=json`), (error: unknown) =>
-						error instanceof TokenAuthenticationError && error.code === 'WEB_TIER_FAILED' && /mutual authentication failed/.test(error.message));
+										return response;
+									},
+								],
+							},
+						})
+						.extend({hooks: auth.hooks});
+					await assert.rejects(
+						tamper(`${iwa!.base}/kerberos/arcgis/rest/services?f=json`),
+						(error: unknown) => error instanceof TokenAuthenticationError && error.code === 'WEB_TIER_FAILED' && /mutual authentication failed/.test(error.message),
+					);
 				});
 			});
 

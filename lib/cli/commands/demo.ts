@@ -36,7 +36,9 @@ export async function demoCommand(args: string[], io: CliIo): Promise<number> {
 		say(`   token obtained once, expires ${auth.expires?.toISOString() ?? '?'}`);
 
 		const client = got.extend({hooks: auth.hooks});
-		const query = await client(`${emu.serverUrl}/rest/services/Hosted/Parcels/FeatureServer/0/query`, {searchParams: {where: '1=1', outFields: 'NAME', f: 'json'}}).json<{features: Array<{attributes: {NAME: string}}>}>();
+		const query = await client(`${emu.serverUrl}/rest/services/Hosted/Parcels/FeatureServer/0/query`, {searchParams: {where: '1=1', outFields: 'NAME', f: 'json'}}).json<{
+			features: Array<{attributes: {NAME: string}}>;
+		}>();
 		say(`2. got.extend({hooks}) queried a layer (sent as POST, token in the body): ${query.features.map(feature => feature.attributes.NAME).join(', ')}`);
 
 		emu.revokeAllTokens();

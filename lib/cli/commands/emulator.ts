@@ -73,7 +73,12 @@ export async function emulatorCommand(args: string[], io: CliIo): Promise<number
 		...(errorsAs ? {errorsAs} : {}),
 		...(users ? {users: Object.fromEntries(users)} : {}),
 	};
-	for (const [name, key] of [['port', 'port'], ['token-lifetime', 'tokenLifetimeSeconds'], ['latency', 'latencyMs'], ['lockout-after', 'lockoutAfter']] as const) {
+	for (const [name, key] of [
+		['port', 'port'],
+		['token-lifetime', 'tokenLifetimeSeconds'],
+		['latency', 'latencyMs'],
+		['lockout-after', 'lockoutAfter'],
+	] as const) {
 		const value = number(values[name], name);
 		if (value !== undefined) {
 			options[key] = value;
@@ -81,15 +86,17 @@ export async function emulatorCommand(args: string[], io: CliIo): Promise<number
 	}
 
 	const emulator = await startEmulator(options);
-	io.stdout.write([
-		`ArcGIS emulator on ${emulator.url}`,
-		`  server: ${emulator.serverUrl}/rest/services?f=json`,
-		`  portal: ${emulator.portalUrl}/sharing/rest/portals/self?f=json`,
-		...(emulator.httpUrl ? [`  http (redirects to https): ${emulator.httpUrl}`] : []),
-		`  users:  ${users ? users.map(([name]) => name).join(', ') : 'demo (password demo1234)'}`,
-		'Ctrl-C to stop.',
-		'',
-	].join('\n'));
+	io.stdout.write(
+		[
+			`ArcGIS emulator on ${emulator.url}`,
+			`  server: ${emulator.serverUrl}/rest/services?f=json`,
+			`  portal: ${emulator.portalUrl}/sharing/rest/portals/self?f=json`,
+			...(emulator.httpUrl ? [`  http (redirects to https): ${emulator.httpUrl}`] : []),
+			`  users:  ${users ? users.map(([name]) => name).join(', ') : 'demo (password demo1234)'}`,
+			'Ctrl-C to stop.',
+			'',
+		].join('\n'),
+	);
 	await io.stopped;
 	await emulator.close();
 	io.stdout.write(`stopped after ${emulator.stats.requests} requests (${emulator.stats.tokenCalls} token calls)\n`);

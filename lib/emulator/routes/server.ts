@@ -21,7 +21,10 @@ function query(request: Parameters<Route>[0]): Reply {
 		objectIdFieldName: 'OBJECTID',
 		geometryType: 'esriGeometryPoint',
 		spatialReference: {wkid: 4326, latestWkid: 4326},
-		fields: [{name: 'OBJECTID', type: 'esriFieldTypeOID', alias: 'OBJECTID'}, {name: 'NAME', type: 'esriFieldTypeString', alias: 'Name', length: 64}],
+		fields: [
+			{name: 'OBJECTID', type: 'esriFieldTypeOID', alias: 'OBJECTID'},
+			{name: 'NAME', type: 'esriFieldTypeString', alias: 'Name', length: 64},
+		],
 		features: rows.map(row => ({attributes: {OBJECTID: row.id, NAME: row.name}, geometry: {x: row.x, y: row.y}})),
 	});
 }
@@ -48,7 +51,17 @@ export const serverRoutes: Route = (request, context) => {
 	const denied = requireToken(request, context, {serverRoot});
 	if (path === '/arcgis/rest/services') {
 		context.stats.count('services');
-		return denied ?? json({currentVersion: 11.3, folders: ['Hosted'], services: [{name: 'SampleWorldCities', type: 'MapServer'}, {name: 'Hosted/Parcels', type: 'FeatureServer'}]});
+		return (
+			denied ??
+			json({
+				currentVersion: 11.3,
+				folders: ['Hosted'],
+				services: [
+					{name: 'SampleWorldCities', type: 'MapServer'},
+					{name: 'Hosted/Parcels', type: 'FeatureServer'},
+				],
+			})
+		);
 	}
 
 	if (path === '/arcgis/rest/services/hosted') {
