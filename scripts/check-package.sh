@@ -89,5 +89,11 @@ mkdir -p node_modules/@types && ln -s "$root/node_modules/@types/node" node_modu
 node "$root/node_modules/typescript/bin/tsc" -p tsconfig.json
 echo "typescript: ok"
 
+# The README's quick start, copied out verbatim, must run as a newcomer would run it.
+node -e "const s = require('fs').readFileSync(process.argv[1], 'utf8'); const m = /Save as \`try\.mjs\`[\s\S]*?\`\`\`js\n([\s\S]*?)\`\`\`/.exec(s); if (!m) process.exit(1); require('fs').writeFileSync('try.mjs', m[1]);" "$root/README.md"
+node try.mjs > try.out
+grep -q "org_admin" try.out && grep -q "count: 5" try.out
+echo "README quick start: ok"
+
 npx --no-install arcgis-auth --help | head -n 1
 echo "package check: ok"
