@@ -20,6 +20,8 @@ export type TokenAuthenticationErrorCode =
 	| 'TOKEN_REJECTED'
 	/** The site has no token security (used as the code of the `TokenAuthenticationWarning`). */
 	| 'NO_TOKEN_SECURITY'
+	/** A token given to `ArcGISTokenAuth` has expired or was rejected, and it cannot be renewed. */
+	| 'TOKEN_EXPIRED'
 	/** Kerberos / NTLM authentication against the web tier failed. */
 	| 'WEB_TIER_FAILED'
 	/** A constructor argument or option is not usable. */

@@ -57,9 +57,9 @@ describe('generateToken answer parsing', () => {
 
 	it('reads expires as a number and as a string of milliseconds', () => {
 		const expires = now + 3_600_000;
-		assert.equal(parse(200, JSON.stringify({token: 't', expires, ssl: false})).expires.getTime(), expires);
+		assert.equal(parse(200, JSON.stringify({token: 't', expires, ssl: false})).expires?.getTime(), expires);
 		const fromString = parse(200, JSON.stringify({token: 't', expires: String(expires)}));
-		assert.equal(fromString.expires.getTime(), expires);
+		assert.equal(fromString.expires?.getTime(), expires);
 		assert.equal(fromString.refreshAt, expires - 120_000);
 		assert.equal(parse(200, JSON.stringify({token: 't', expires, ssl: true})).ssl, true);
 	});

@@ -33,6 +33,9 @@ export type HandlerKind = {
 	webTier: boolean;
 };
 
+/** A token obtained elsewhere (an API key, another tool's token), with its expiry if known. */
+export type GivenToken = {value: string; expires?: Date};
+
 let handlerCount = 0;
 
 /**
@@ -52,13 +55,16 @@ export abstract class ArcGISAuthBase {
 
 	#username: string | undefined;
 	#password: string | undefined;
+	#given: GivenToken | undefined;
+	#givenUsed = false;
 	#site: Site | undefined;
 	#sources = new Map<string, TokenSource<CallContext>>();
 	#lastSource: TokenSource<CallContext> | undefined;
 	readonly #contextKey = `got-arcgis-auth#${++handlerCount}`;
 
-	protected constructor(kind: HandlerKind, username: string | undefined, password: string | undefined, options: (AuthOptions & WebTierOptions) | undefined) {
-		checkCredentials(username, password, !kind.webTier);
+	protected constructor(kind: HandlerKind, username: string | undefined, password: string | undefined, options: (AuthOptions & WebTierOptions) | undefined, given?: GivenToken) {
+		checkCredentials(username, password, !kind.webTier && given === undefined);
+		this.#given = given;
 		this.#kind = kind;
 		this.#username = username;
 		this.#password = password;
@@ -183,6 +189,10 @@ export abstract class ArcGISAuthBase {
 	}
 
 	async #fetchToken(endpoint: URL, call: CallContext): Promise<IssuedToken> {
+		if (this.#given) {
+			return this.#handOverGivenToken(endpoint);
+		}
+
 		const username = this.#username;
 		const password = this.#password;
 		if (username === undefined || password === undefined) {
@@ -206,6 +216,34 @@ export abstract class ArcGISAuthBase {
 
 		const answer = await this.#client.postForm(endpoint, form, call);
 		return parseTokenResponse(answer, {url: endpoint, refreshMarginMs: this.#settings.refreshMarginMs, now: Date.now(), secrets: [password]});
+	}
+
+	/**
+	A given token is handed out once; when it expires or the site rejects it there is nothing to
+	renew it with, and every later request says so.
+	*/
+	#handOverGivenToken(endpoint: URL): IssuedToken {
+		const given = this.#given!;
+		const expiresAt = given.expires?.getTime() ?? Number.POSITIVE_INFINITY;
+		if (this.#givenUsed || expiresAt <= Date.now()) {
+			throw new TokenAuthenticationError(
+				'TOKEN_EXPIRED',
+				`${this.#kind.name}: the token given for ${redactUrl(endpoint)} has expired or was rejected by the site, and cannot be renewed: give a new one (setToken), or use a handler that logs in.`,
+				{url: endpoint},
+			);
+		}
+
+		this.#givenUsed = true;
+		return {token: given.value, expires: given.expires, expiresAt, refreshAt: expiresAt, ssl: false};
+	}
+
+	/** @internal Replaces the given token (ArcGISTokenAuth.setToken). */
+	protected replaceGivenToken(given: GivenToken): void {
+		this.#given = given;
+		this.#givenUsed = false;
+		for (const source of this.#sources.values()) {
+			source.reset();
+		}
 	}
 
 	async #tokenFor(url: URL, site: Site, call: CallContext): Promise<{token: CurrentToken; source: TokenSource<CallContext>; endpoint: URL} | undefined> {

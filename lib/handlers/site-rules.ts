@@ -9,8 +9,8 @@ import type {WebTier} from '../web-tier/web-tier.js';
 import {readChallenges} from '../web-tier/www-authenticate.js';
 import type {Site} from './site.js';
 
-/** Which product a handler talks to. */
-export type SiteKind = 'server' | 'portal';
+/** Which product a handler talks to; `given`: any site, with a token obtained elsewhere. */
+export type SiteKind = 'server' | 'portal' | 'given';
 
 /** How a site wants to be authenticated, as its info endpoint answered an anonymous GET. */
 type Posture = {mode: 'token'; tokenServicesUrl: URL} | {mode: 'anonymous'} | {mode: 'web-tier'};
@@ -43,6 +43,11 @@ export class SiteRules {
 
 	/** The token endpoint for a URL of the site, or undefined when requests go without a token. */
 	async tokenEndpoint(url: URL, site: Site, call: CallContext): Promise<URL | undefined> {
+		if (this.#kind === 'given') {
+			// A token obtained elsewhere is not fetched from anywhere; its key is the site it serves.
+			return new URL(site.root);
+		}
+
 		const fixed = new URL(`${site.root}/sharing/rest/generateToken`);
 		// The portal token handler needs no probe: the portal's token endpoint never moves.
 		if (this.#kind === 'portal' && !this.#webTier) {

@@ -7,8 +7,8 @@ import {computeRefreshAt} from './expiry.js';
 /** A token as the handler keeps it. Times are local-clock milliseconds. */
 export type IssuedToken = {
 	readonly token: string;
-	/** Expiry as the server stated it (server clock). */
-	readonly expires: Date;
+	/** Expiry as the server stated it (server clock); unknown for a token given without one. */
+	readonly expires: Date | undefined;
 	/** Expiry on the local clock, corrected by the server's `Date` header when it has one. */
 	readonly expiresAt: number;
 	/** When the handler fetches a replacement. */

@@ -36,12 +36,12 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 # --- state directory --------------------------------------------------------------------------
+if [ -d "$IWA_DIR" ] && [ -n "$(ls -A "$IWA_DIR")" ] && [ ! -f "$IWA_DIR/$MARKER" ]; then
+	die "$IWA_DIR exists, is not empty and was not made by up.sh: refusing to wipe it (set IWA_DIR)"
+fi
 # A previous instance in the same directory holds the ports: stop it (by its recorded PIDs).
 if [ -d "$IWA_DIR" ]; then
 	IWA_DIR=$IWA_DIR "$here/down.sh" >/dev/null
-fi
-if [ -d "$IWA_DIR" ] && [ -n "$(ls -A "$IWA_DIR")" ] && [ ! -f "$IWA_DIR/$MARKER" ]; then
-	die "$IWA_DIR exists, is not empty and was not made by up.sh: refusing to wipe it (set IWA_DIR)"
 fi
 rm -rf "$IWA_DIR"
 mkdir -p "$IWA_DIR"
@@ -212,10 +212,13 @@ AliasMatch "^/(kerberos|ntlm|anon)/portal/sharing/rest/?\$" "$site/\$1/portal/sh
 <Location /ntlm>
 	AuthType GSSAPI
 	AuthName "NTLM"
-	# No keytab cred store: gss-ntlmssp then refuses to acquire the acceptor credential.
+	# No GssapiCredStore: with a keytab store every NTLM login fails ("Not a server credential
+	# type"); gss-ntlmssp needs no key, it checks passwords against NTLM_USER_FILE.
 	GssapiAllowedMech ntlmssp
 	# The NTLM context lives on the TCP connection, as on IIS.
 	GssapiConnectionBound On
+	# mod_auth_gssapi itself answers 401 with two WWW-Authenticate headers here, Negotiate and
+	# NTLM, as IIS does: no Header directive is needed for that.
 	$gssapi_common
 </Location>
 CONF

@@ -137,7 +137,7 @@ describe('properties: generateToken and error parsing', () => {
 				const expires = context.now + seconds * 1000;
 				const parsed = parseTokenResponse({statusCode: 200, body: JSON.stringify({token, expires: asString ? String(expires) : expires, ssl}), date: undefined}, context);
 				assert.equal(parsed.token, token);
-				assert.equal(parsed.expires.getTime(), expires);
+				assert.equal(parsed.expires?.getTime(), expires);
 				assert.equal(parsed.ssl, ssl);
 				assert.ok(parsed.refreshAt >= context.now + (seconds * 1000) / 2);
 			}),

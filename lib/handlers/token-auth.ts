@@ -1,0 +1,49 @@
+import {TokenAuthenticationError} from '../errors.js';
+import type {AuthOptions} from '../options.js';
+import {ArcGISAuthBase} from './arcgis-auth-base.js';
+
+/** Options of {@link ArcGISTokenAuth}: the shared ones, plus the token's expiry when known. */
+export type TokenAuthOptions = AuthOptions & {
+	/** When the token expires (a Date or milliseconds since the epoch); after it, requests fail with TOKEN_EXPIRED. */
+	expires?: Date | number;
+};
+
+function checkToken(token: unknown, expires: unknown): {value: string; expires?: Date} {
+	if (typeof token !== 'string' || token.trim() === '' || /\s/.test(token)) {
+		throw new TokenAuthenticationError('INVALID_OPTION', 'got-arcgis-auth: ArcGISTokenAuth needs the token (or API key) as a non-empty string without spaces.');
+	}
+
+	if (expires === undefined) {
+		return {value: token};
+	}
+
+	const date = expires instanceof Date ? expires : new Date(expires as number);
+	if (Number.isNaN(date.getTime())) {
+		throw new TokenAuthenticationError('INVALID_OPTION', 'got-arcgis-auth: option expires must be a Date or milliseconds since the epoch.');
+	}
+
+	return {value: token, expires: date};
+}
+
+/**
+A token obtained elsewhere — an ArcGIS Online / Location Platform API key, or a token another tool
+produced — with the same placement, redirect, transport and secret rules as the other handlers.
+It cannot be renewed: once it expires, or the site answers 498 for it, requests fail with
+`TOKEN_EXPIRED` until {@link ArcGISTokenAuth.setToken} gives a new one.
+
+```ts
+const auth = new ArcGISTokenAuth(process.env.ARCGIS_API_KEY!, {tokenIn: 'header'});
+await got('https://www.arcgis.com/sharing/rest/portals/self?f=json', {hooks: auth.hooks}).json();
+```
+*/
+export class ArcGISTokenAuth extends ArcGISAuthBase {
+	constructor(token: string, options: TokenAuthOptions = {}) {
+		const {expires, ...shared} = options;
+		super({name: 'ArcGISTokenAuth', site: 'given', webTier: false}, undefined, undefined, shared, checkToken(token, expires));
+	}
+
+	/** Replaces the token (and its expiry): the next request uses it. */
+	setToken(token: string, expires?: Date | number): void {
+		this.replaceGivenToken(checkToken(token, expires));
+	}
+}
