@@ -34,7 +34,12 @@ export type HandlerKind = {
 };
 
 /** A token obtained elsewhere (an API key, another tool's token), with its expiry if known. */
-export type GivenToken = {value: string; expires?: Date};
+export type GivenToken = {
+	/** The token or API key. */
+	value: string;
+	/** When it expires, if known. */
+	expires?: Date;
+};
 
 let handlerCount = 0;
 
