@@ -13,7 +13,7 @@ export const iwa = process.env.IWA_BASE_URL
 		}
 	: undefined;
 
-export const HOW_TO_ENABLE = 'IWA integration specs skipped: run scripts/iwa/up.sh (and scripts/iwa/kerberos-module.sh), then `. /tmp/got-arcgis-auth-iwa/env` before npm test.';
+export const HOW_TO_ENABLE = 'IWA integration specs skipped: run scripts/iwa/up.sh (and scripts/iwa/kerberos-module.sh), then `. .iwa/env` (or $IWA_DIR/env) before npm test.';
 
 /** The test host name is not in DNS: resolve it to 127.0.0.1 for these requests only. */
 export function dnsLookup(hostname: string, options: LookupOptions, callback: (error: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void): void {
