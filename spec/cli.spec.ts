@@ -2,9 +2,10 @@ import assert from 'node:assert/strict';
 import {execFile, spawn} from 'node:child_process';
 import {PassThrough} from 'node:stream';
 import {fileURLToPath} from 'node:url';
-import {startEmulator, type Emulator} from '../lib/emulator/index.js';
+import type {Emulator} from '../lib/emulator/index.js';
 import {main} from '../lib/cli/main.js';
 import type {CliIo} from '../lib/cli/io.js';
+import {useEmulator} from './helpers/emulator.js';
 import {withoutNock} from './helpers/local-site.js';
 
 const BIN = fileURLToPath(new URL('../lib/cli/bin.ts', import.meta.url));
@@ -48,12 +49,9 @@ async function cliProcess(args: string[], options: {env?: Record<string, string>
 describe('the arcgis-auth CLI', function () {
 	this.timeout(20_000);
 	withoutNock();
-	let emu: Emulator;
-	before(async () => {
-		emu = await startEmulator();
-	});
-	after(async () => {
-		await emu.close();
+	let emu!: Emulator;
+	useEmulator(started => {
+		emu = started;
 	});
 
 	it('prints a token, its expiry and ssl, with the password from --password-stdin', async () => {

@@ -1,18 +1,19 @@
 import assert from 'node:assert/strict';
 import got from 'got';
 import {ArcGISServerTokenAuth, TokenAuthenticationError, createSession} from '../lib/index.js';
-import {startEmulator, type Emulator} from '../lib/emulator/index.js';
+import type {Emulator} from '../lib/emulator/index.js';
+import {useEmulator} from './helpers/emulator.js';
 import {withoutNock} from './helpers/local-site.js';
 
 describe('the emulator over HTTPS', () => {
 	withoutNock();
-	let emu: Emulator;
-	before(async () => {
-		emu = await startEmulator({https: true});
-	});
-	after(async () => {
-		await emu.close();
-	});
+	let emu!: Emulator;
+	useEmulator(
+		started => {
+			emu = started;
+		},
+		{https: true},
+	);
 	beforeEach(() => {
 		emu.resetStats();
 	});

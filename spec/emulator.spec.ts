@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import {Agent} from 'node:http';
 import got, {type Got} from 'got';
 import {startEmulator, type Emulator} from '../lib/emulator/index.js';
+import {useEmulator} from './helpers/emulator.js';
 import {withoutNock} from './helpers/local-site.js';
 
 const http: Got = got.extend({throwHttpErrors: false, retry: {limit: 0}, responseType: 'json'});
@@ -10,13 +11,14 @@ const login = (emulator: Emulator, form: Record<string, string> = {}, path = '/a
 
 describe('the emulator', () => {
 	withoutNock();
-	let emu: Emulator;
-	beforeEach(async () => {
-		emu = await startEmulator();
-	});
-	afterEach(async () => {
-		await emu.close();
-	});
+	let emu!: Emulator;
+	useEmulator(
+		started => {
+			emu = started;
+		},
+		{},
+		{each: true},
+	);
 
 	it('listens on 127.0.0.1 and refuses other hosts', async () => {
 		assert.match(emu.url, /^http:\/\/127\.0\.0\.1:\d+$/);
@@ -218,12 +220,12 @@ describe('the emulator', () => {
 	});
 
 	it('closes promptly with a keep-alive connection open', async () => {
+		const own = await startEmulator();
 		const agent = new Agent({keepAlive: true});
-		await http(`${emu.serverUrl}/rest/info?f=json`, {agent: {http: agent}});
+		await http(`${own.serverUrl}/rest/info?f=json`, {agent: {http: agent}});
 		const started = Date.now();
-		await emu.close();
+		await own.close();
 		assert.ok(Date.now() - started < 1000);
 		agent.destroy();
-		emu = await startEmulator();
 	});
 });

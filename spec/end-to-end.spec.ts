@@ -4,19 +4,23 @@ import sinon from 'sinon';
 import {ArcGISPortalTokenAuth, ArcGISServerAuth, ArcGISServerTokenAuth, TokenAuthenticationError, createSession} from '../lib/index.js';
 import {startEmulator, type Emulator} from '../lib/emulator/index.js';
 import {forgetKerberosModule, kerberosLoader} from '../lib/web-tier/kerberos.js';
+import {useEmulator} from './helpers/emulator.js';
 import {withoutNock} from './helpers/local-site.js';
 import {captureWarnings} from './helpers/warnings.js';
 
 describe('the handlers against the emulator (real sockets)', () => {
 	withoutNock();
-	let emu: Emulator;
-	beforeEach(async () => {
-		emu = await startEmulator();
-	});
-	afterEach(async () => {
+	let emu!: Emulator;
+	useEmulator(
+		started => {
+			emu = started;
+		},
+		{},
+		{each: true},
+	);
+	afterEach(() => {
 		sinon.restore();
 		forgetKerberosModule();
-		await emu.close();
 	});
 
 	it('lists services and queries a layer with a referer-bound token', async () => {

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import {execFile} from 'node:child_process';
 import {fileURLToPath} from 'node:url';
 import {promisify} from 'node:util';
-import {startEmulator, type Emulator} from '../lib/emulator/index.js';
+import type {Emulator} from '../lib/emulator/index.js';
+import {useEmulator} from './helpers/emulator.js';
 import {withoutNock} from './helpers/local-site.js';
 
 const run = promisify(execFile);
@@ -11,20 +12,16 @@ const run = promisify(execFile);
 describe('examples/ against the emulator', function () {
 	this.timeout(20_000);
 	withoutNock();
-	let emu: Emulator;
+	let emu!: Emulator;
+	useEmulator(started => {
+		emu = started;
+	});
 	const example = async (name: string, extra: Record<string, string> = {}) => {
 		const {stdout} = await run(process.execPath, ['--import', 'tsx', fileURLToPath(new URL(`../examples/${name}`, import.meta.url))], {
 			env: {PATH: process.env.PATH ?? '', ARCGIS_SERVER_URL: emu.serverUrl, ARCGIS_PORTAL_URL: emu.portalUrl, ARCGIS_USERNAME: 'demo', ARCGIS_PASSWORD: 'demo1234', ...extra},
 		});
 		return stdout;
 	};
-
-	before(async () => {
-		emu = await startEmulator();
-	});
-	after(async () => {
-		await emu.close();
-	});
 
 	it('list-services.ts lists every service, folders included', async () => {
 		assert.equal(await example('list-services.ts'), 'SampleWorldCities (MapServer)\nHosted/Parcels (FeatureServer)\nHosted/Parcels (FeatureServer)\n');

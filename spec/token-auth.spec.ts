@@ -4,19 +4,23 @@ import got from 'got';
 import sinon from 'sinon';
 import {ArcGISTokenAuth, TokenAuthenticationError, createSession} from '../lib/index.js';
 import {startEmulator, type Emulator} from '../lib/emulator/index.js';
+import {useEmulator} from './helpers/emulator.js';
 import {withoutNock} from './helpers/local-site.js';
 
 const expired = (error: unknown) => error instanceof TokenAuthenticationError && error.code === 'TOKEN_EXPIRED' && /cannot be renewed/.test(error.message);
 
 describe('ArcGISTokenAuth (a token or API key obtained elsewhere)', () => {
 	withoutNock();
-	let emu: Emulator;
-	beforeEach(async () => {
-		emu = await startEmulator({refererBound: false});
-	});
-	afterEach(async () => {
+	let emu!: Emulator;
+	useEmulator(
+		started => {
+			emu = started;
+		},
+		{refererBound: false},
+		{each: true},
+	);
+	afterEach(() => {
 		sinon.restore();
-		await emu.close();
 	});
 
 	it('puts the given token on requests, per tokenIn, with no login and no discovery', async () => {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import {createServer, type Server} from 'node:http';
+import {createServer, type Server, type ServerResponse} from 'node:http';
 import type {AddressInfo} from 'node:net';
 import {Readable} from 'node:stream';
 import got, {HTTPError, MaxRedirectsError, RequestError} from 'got';
@@ -423,25 +423,15 @@ const socketCases: Case[] = [
 		"the connection reset mid-body: got's error, the token hidden, the next request fine",
 		async evidence => {
 			let calls = 0;
-			const server = await listen(
-				createServer((request, response) => {
-					request.resume();
-					request.on('end', () => {
-						const path = request.url ?? '';
-						if (path.startsWith('/arcgis/rest/info')) {
-							response.end(JSON.stringify({authInfo: {isTokenBasedSecurity: true}}));
-						} else if (path.startsWith('/arcgis/tokens')) {
-							response.end(JSON.stringify({token: `${CANARY_TOKEN}-socket`, expires: Date.now() + 3_600_000}));
-						} else if (++calls === 1) {
-							response.writeHead(200, {'content-length': '1000'});
-							response.write('{"services": [');
-							setTimeout(() => response.socket?.destroy(), 20);
-						} else {
-							response.end('{"services": []}');
-						}
-					});
-				}),
-			);
+			const server = await listenTokenSite('socket', response => {
+				if (++calls === 1) {
+					response.writeHead(200, {'content-length': '1000'});
+					response.write('{"services": [');
+					setTimeout(() => response.socket?.destroy(), 20);
+				} else {
+					response.end('{"services": []}');
+				}
+			});
 			try {
 				const s = createSession({auth: serverAuth(evidence)});
 				const error = await evidence.failure(s.get(`${server.url}/arcgis/rest/services?f=json`, {retry: {limit: 0}}));
@@ -456,26 +446,14 @@ const socketCases: Case[] = [
 		'a 50 MB response: not parsed for errors, the heap barely moves',
 		async evidence => {
 			const chunk = Buffer.from(`{"error":{"code":498},"pad":"${'x'.repeat(1024 * 1024 - 40)}`);
-			const server = await listen(
-				createServer((request, response) => {
-					request.resume();
-					request.on('end', () => {
-						const path = request.url ?? '';
-						if (path.startsWith('/arcgis/rest/info')) {
-							response.end(JSON.stringify({authInfo: {isTokenBasedSecurity: true}}));
-						} else if (path.startsWith('/arcgis/tokens')) {
-							response.end(JSON.stringify({token: `${CANARY_TOKEN}-big`, expires: Date.now() + 3_600_000}));
-						} else {
-							response.writeHead(200, {'content-type': 'application/json', 'content-length': String(chunk.length * 50)});
-							for (let index = 0; index < 50; index++) {
-								response.write(chunk);
-							}
+			const server = await listenTokenSite('big', response => {
+				response.writeHead(200, {'content-type': 'application/json', 'content-length': String(chunk.length * 50)});
+				for (let index = 0; index < 50; index++) {
+					response.write(chunk);
+				}
 
-							response.end();
-						}
-					});
-				}),
-			);
+				response.end();
+			});
 			try {
 				const auth = serverAuth(evidence);
 				const parse = sinon.spy(JSON, 'parse');
@@ -503,6 +481,25 @@ async function listen(server: Server): Promise<{url: string; close: () => Promis
 			await new Promise<void>(resolve => server.close(() => resolve()));
 		},
 	};
+}
+
+/** A real ArcGIS-shaped site with token security: info and tokens answered, resources by `resource`. */
+async function listenTokenSite(name: string, resource: (response: ServerResponse) => void): Promise<{url: string; close: () => Promise<void>}> {
+	return listen(
+		createServer((request, response) => {
+			request.resume();
+			request.on('end', () => {
+				const path = request.url ?? '';
+				if (path.startsWith('/arcgis/rest/info')) {
+					response.end(JSON.stringify({authInfo: {isTokenBasedSecurity: true}}));
+				} else if (path.startsWith('/arcgis/tokens')) {
+					response.end(JSON.stringify({token: `${CANARY_TOKEN}-${name}`, expires: Date.now() + 3_600_000}));
+				} else {
+					resource(response);
+				}
+			});
+		}),
+	);
 }
 
 describe('fault catalogue (each case: a named fault, its exact outcome, and no canary in any output)', () => {
