@@ -8,7 +8,7 @@ import sinon from 'sinon';
 import {ArcGISPortalTokenAuth, ArcGISServerAuth, ArcGISServerTokenAuth, TokenAuthenticationError, createSession} from '../../lib/index.js';
 import {forgetKerberosModule} from '../../lib/web-tier/kerberos.js';
 import {FakeIwaSite, fakeKerberos} from '../helpers/fake-iwa.js';
-import {FakeSite} from '../helpers/fake-site.js';
+import {FakeSite, useNock} from '../helpers/fake-site.js';
 import {type2Message} from '../helpers/ntlm-fixtures.js';
 import {CANARY_PASSWORD, CANARY_TOKEN, withEvidence, type Evidence} from './evidence.js';
 
@@ -504,20 +504,10 @@ async function listenTokenSite(name: string, resource: (response: ServerResponse
 
 describe('fault catalogue (each case: a named fault, its exact outcome, and no canary in any output)', () => {
 	describe('protocol faults (nock)', () => {
-		before(() => {
-			if (!nock.isActive()) {
-				nock.activate();
-			}
-
-			nock.disableNetConnect();
-		});
+		useNock();
 		afterEach(() => {
-			nock.cleanAll();
 			sinon.restore();
 			forgetKerberosModule();
-		});
-		after(() => {
-			nock.enableNetConnect();
 		});
 		for (const [name, run] of [...cases, ...webTierCases]) {
 			it(name, async () => {
