@@ -48,10 +48,9 @@ export class SiteRules {
 			return new URL(site.root);
 		}
 
-		const fixed = new URL(`${site.root}/sharing/rest/generateToken`);
 		// The portal token handler needs no probe: the portal's token endpoint never moves.
 		if (this.#kind === 'portal' && !this.#webTier) {
-			return fixed;
+			return new URL(`${site.root}/sharing/rest/generateToken`);
 		}
 
 		const posture = await this.#posture.get(async () => this.#probe(site, call));

@@ -81,7 +81,7 @@ export class TokenSource<FetchArgs> {
 			return token;
 		} catch (error: unknown) {
 			const judged = isJudgedFailure(error);
-			if (isJudgedFailure(error) && epoch === this.#epoch) {
+			if (judged && epoch === this.#epoch) {
 				this.#failure = error;
 			}
 
