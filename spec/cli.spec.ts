@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import {execFile, spawn} from 'node:child_process';
 import {PassThrough} from 'node:stream';
 import {fileURLToPath} from 'node:url';
-import type {Emulator} from '../lib/emulator/index.js';
 import {main} from '../lib/cli/main.js';
 import type {CliIo} from '../lib/cli/io.js';
 import {useEmulator} from './helpers/emulator.js';
@@ -49,10 +48,7 @@ async function cliProcess(args: string[], options: {env?: Record<string, string>
 describe('the arcgis-auth CLI', function () {
 	this.timeout(20_000);
 	withoutNock();
-	let emu!: Emulator;
-	useEmulator(started => {
-		emu = started;
-	});
+	const emu = useEmulator();
 
 	it('prints a token, its expiry and ssl, with the password from --password-stdin', async () => {
 		const run = await cliProcess(['token', `${emu.serverUrl}/rest/services`, '-u', 'demo', '--password-stdin'], {stdin: 'demo1234\n'});

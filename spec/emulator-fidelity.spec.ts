@@ -1,16 +1,12 @@
 import assert from 'node:assert/strict';
 import {ArcGISAuthError, ArcGISIdentityManager, ArcGISTokenRequestError, request} from '@esri/arcgis-rest-request';
-import type {Emulator} from '../lib/emulator/index.js';
 import {useEmulator} from './helpers/emulator.js';
 import {withoutNock} from './helpers/local-site.js';
 
 // An independent client — Esri's own — must find the emulator's answers to be what ArcGIS sends.
 describe("the emulator seen by Esri's @esri/arcgis-rest-request", () => {
 	withoutNock();
-	let emu!: Emulator;
-	useEmulator(started => {
-		emu = started;
-	});
+	const emu = useEmulator();
 
 	it('signs in to the portal, reads portals/self and queries the layer', async () => {
 		const session = await ArcGISIdentityManager.signIn({username: 'demo', password: 'demo1234', portal: `${emu.portalUrl}/sharing/rest`});

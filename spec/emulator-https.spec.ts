@@ -1,19 +1,12 @@
 import assert from 'node:assert/strict';
 import got from 'got';
 import {ArcGISServerTokenAuth, TokenAuthenticationError, createSession} from '../lib/index.js';
-import type {Emulator} from '../lib/emulator/index.js';
 import {useEmulator} from './helpers/emulator.js';
 import {withoutNock} from './helpers/local-site.js';
 
 describe('the emulator over HTTPS', () => {
 	withoutNock();
-	let emu!: Emulator;
-	useEmulator(
-		started => {
-			emu = started;
-		},
-		{https: true},
-	);
+	const emu = useEmulator({https: true});
 	beforeEach(() => {
 		emu.resetStats();
 	});

@@ -11,14 +11,7 @@ const login = (emulator: Emulator, form: Record<string, string> = {}, path = '/a
 
 describe('the emulator', () => {
 	withoutNock();
-	let emu!: Emulator;
-	useEmulator(
-		started => {
-			emu = started;
-		},
-		{},
-		{each: true},
-	);
+	const emu = useEmulator({}, {each: true});
 
 	it('listens on 127.0.0.1 and refuses other hosts', async () => {
 		assert.match(emu.url, /^http:\/\/127\.0\.0\.1:\d+$/);

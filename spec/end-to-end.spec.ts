@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import got from 'got';
 import sinon from 'sinon';
 import {ArcGISPortalTokenAuth, ArcGISServerAuth, ArcGISServerTokenAuth, TokenAuthenticationError, createSession} from '../lib/index.js';
-import {startEmulator, type Emulator} from '../lib/emulator/index.js';
+import {startEmulator} from '../lib/emulator/index.js';
 import {forgetKerberosModule, kerberosLoader} from '../lib/web-tier/kerberos.js';
 import {useEmulator} from './helpers/emulator.js';
 import {withoutNock} from './helpers/local-site.js';
@@ -10,14 +10,7 @@ import {captureWarnings} from './helpers/warnings.js';
 
 describe('the handlers against the emulator (real sockets)', () => {
 	withoutNock();
-	let emu!: Emulator;
-	useEmulator(
-		started => {
-			emu = started;
-		},
-		{},
-		{each: true},
-	);
+	const emu = useEmulator({}, {each: true});
 	afterEach(() => {
 		sinon.restore();
 		forgetKerberosModule();

@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import {execFile} from 'node:child_process';
 import {fileURLToPath} from 'node:url';
 import {promisify} from 'node:util';
-import type {Emulator} from '../lib/emulator/index.js';
 import {useEmulator} from './helpers/emulator.js';
 import {withoutNock} from './helpers/local-site.js';
 
@@ -12,10 +11,7 @@ const run = promisify(execFile);
 describe('examples/ against the emulator', function () {
 	this.timeout(20_000);
 	withoutNock();
-	let emu!: Emulator;
-	useEmulator(started => {
-		emu = started;
-	});
+	const emu = useEmulator();
 	const example = async (name: string, extra: Record<string, string> = {}) => {
 		const {stdout} = await run(process.execPath, ['--import', 'tsx', fileURLToPath(new URL(`../examples/${name}`, import.meta.url))], {
 			env: {PATH: process.env.PATH ?? '', ARCGIS_SERVER_URL: emu.serverUrl, ARCGIS_PORTAL_URL: emu.portalUrl, ARCGIS_USERNAME: 'demo', ARCGIS_PASSWORD: 'demo1234', ...extra},

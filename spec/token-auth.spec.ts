@@ -3,7 +3,7 @@ import {inspect} from 'node:util';
 import got from 'got';
 import sinon from 'sinon';
 import {ArcGISTokenAuth, TokenAuthenticationError, createSession} from '../lib/index.js';
-import {startEmulator, type Emulator} from '../lib/emulator/index.js';
+import {startEmulator} from '../lib/emulator/index.js';
 import {useEmulator} from './helpers/emulator.js';
 import {withoutNock} from './helpers/local-site.js';
 
@@ -11,14 +11,7 @@ const expired = (error: unknown) => error instanceof TokenAuthenticationError &&
 
 describe('ArcGISTokenAuth (a token or API key obtained elsewhere)', () => {
 	withoutNock();
-	let emu!: Emulator;
-	useEmulator(
-		started => {
-			emu = started;
-		},
-		{refererBound: false},
-		{each: true},
-	);
+	const emu = useEmulator({refererBound: false}, {each: true});
 	afterEach(() => {
 		sinon.restore();
 	});
