@@ -24,6 +24,10 @@ export type TokenAuthenticationErrorCode =
 	| 'TOKEN_EXPIRED'
 	/** Kerberos / NTLM authentication against the web tier failed. */
 	| 'WEB_TIER_FAILED'
+	/** A portal handler was used on a token-secured server that is not federated with its portal: the portal's token is never sent there. */
+	| 'NOT_FEDERATED'
+	/** The site asked for a client certificate (PKI) and none was given, or it refused the one given. */
+	| 'CLIENT_CERTIFICATE'
 	/** A constructor argument or option is not usable. */
 	| 'INVALID_OPTION';
 

@@ -1,4 +1,5 @@
 import {TokenAuthenticationError} from './errors.js';
+import {resolveTls, type TlsMaterial, type TlsOptions} from './tls/client-certificate.js';
 import type {MutualAuth} from './web-tier/kerberos.js';
 
 /** Where an acquired token is put on a request. */
@@ -7,8 +8,8 @@ export type TokenPlacement = 'auto' | 'query' | 'header';
 /** The generateToken `client` kind. */
 export type TokenClient = 'referer' | 'requestip' | 'ip';
 
-/** Options shared by every handler. All are optional. */
-export type AuthOptions = {
+/** Options shared by every handler. All are optional; the PKI ones ({@link TlsOptions}) are got's `https` names. */
+export type AuthOptions = TlsOptions & {
 	/** Verify TLS certificates on the handler's own calls (Python `verify=`). Default `true`. */
 	verify?: boolean;
 	/** The web adaptor / instance name, e.g. `arcgis`, `portal`; `''` for ArcGIS Online. Default: derived from the URL. */
@@ -56,6 +57,8 @@ export type ResolvedOptions = {
 	spn: string | undefined;
 	mutualAuth: MutualAuth;
 	workstation: string | undefined;
+	/** Client certificate and CA for PKI sites; secrets, never shown. */
+	tls: TlsMaterial;
 };
 
 const PLACEMENTS: readonly TokenPlacement[] = ['auto', 'query', 'header'];
@@ -153,6 +156,7 @@ export function resolveOptions(options: AuthOptions & WebTierOptions = {}): Reso
 		spn: optionalText('spn', options.spn, "'HTTP@gis.example.com'"),
 		mutualAuth: oneOf('mutualAuth', options.mutualAuth, MUTUAL, 'optional'),
 		workstation: optionalText('workstation', options.workstation, "'WS01'"),
+		tls: resolveTls(options),
 	};
 }
 

@@ -123,18 +123,22 @@ describe('the emulator', () => {
 		assert.deepEqual(inQuery.body, {status: 'error', messages: ["Unauthorized access. Token not found. You can generate a token using the 'generateToken' operation."], code: 499});
 	});
 
-	it('exchanges a portal token for a server token bound to that server', async () => {
+	it('exchanges a portal token for a server token bound to one federated server', async () => {
+		emu.setOptions({federatedServers: ['hosting', 'imagery']});
+		const [hosting, imagery] = emu.federatedServerUrls;
+		const info = await http(`${hosting}/rest/info?f=json`).json<{owningSystemUrl: string; authInfo: {tokenServicesUrl: string}}>();
+		assert.equal(info.owningSystemUrl, emu.portalUrl);
+		assert.equal(info.authInfo.tokenServicesUrl, `${emu.portalUrl}/sharing/rest/generateToken`);
 		const portal = (await login(emu, {}, '/portal/sharing/rest/generateToken')) as {token: string};
-		const exchange = await http
-			.post(`${emu.portalUrl}/sharing/rest/generateToken`, {form: {token: portal.token, serverUrl: `${emu.serverUrl}/`, f: 'json'}, headers: {referer: 'spec'}})
-			.json<{token: string}>();
-		assert.ok((await http(`${emu.serverUrl}/rest/services?f=json&token=${exchange.token}`).json<{services?: unknown}>()).services);
-		const refused = await http.post(`${emu.portalUrl}/sharing/rest/generateToken`, {form: {serverUrl: emu.serverUrl, f: 'json'}}).json<{error: {details: string[]}}>();
-		assert.match(refused.error.details[0] ?? '', /Unable to get 'token'/);
-		const other = await http
-			.post(`${emu.portalUrl}/sharing/rest/generateToken`, {form: {token: portal.token, serverUrl: 'https://other.example/arcgis', f: 'json'}, headers: {referer: 'spec'}})
-			.json<{token: string}>();
-		assert.equal((await http(`${emu.serverUrl}/rest/services?f=json&token=${other.token}`).json<{error?: {code: number}}>()).error?.code, 498, 'a token minted for another server');
+		const exchange = async (form: Record<string, string>) => http.post(`${emu.portalUrl}/sharing/rest/generateToken`, {form: {f: 'json', ...form}, headers: {referer: 'spec'}}).json<{token?: string; error?: {code: number; details: string[]}}>();
+		const server = await exchange({token: portal.token, serverUrl: `${hosting}/`});
+		const query = async (root: string | undefined, token: string | undefined) => (await http(`${root}/rest/services?f=json&token=${token}`).json<{services?: unknown; error?: {code: number}}>()).error?.code ?? 200;
+		assert.equal(await query(hosting, server.token), 200);
+		assert.equal(await query(imagery, server.token), 498, 'a server token is good for its own server only');
+		assert.equal(await query(hosting, portal.token), 498, 'a federated server refuses the portal token itself');
+		assert.match((await exchange({serverUrl: hosting!})).error?.details[0] ?? '', /Unable to get 'token'/);
+		assert.equal((await exchange({token: 'revoked-or-made-up', serverUrl: hosting!})).error?.code, 498, 'an invalid portal token is a 498, to be refreshed');
+		assert.match((await exchange({token: portal.token, serverUrl: emu.serverUrl})).error?.details[0] ?? '', /not a server federated/, 'the standalone server is not federated');
 	});
 
 	it('answers portals/self anonymously without user, and with user for a valid token; community/self needs a token', async () => {

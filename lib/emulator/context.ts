@@ -22,19 +22,34 @@ export type EmulatorContext = {
 export type Route = (request: EmulatorRequest, context: EmulatorContext) => Reply | undefined;
 
 /**
+Who a request is signed in as, once requireToken let it through: the client certificate's user
+(PKI), the token's owner, or — the emulator does not check Kerberos/NTLM — the first user for a
+web-tier request. Undefined for an anonymous request.
+*/
+export function signedInUser(request: EmulatorRequest, context: EmulatorContext): string | undefined {
+	if (request.certificateUser !== undefined) {
+		return request.certificateUser;
+	}
+
+	const owner = request.token === undefined ? undefined : context.tokens.owner(request.token);
+	return owner ?? (context.options.webTier && request.headers.authorization ? [...context.options.users.keys()][0] : undefined);
+}
+
+/**
 The one place that decides whether a request's token is good, and answers as ArcGIS does when it is
 not: 499 "Token Required" when missing, 498 "Invalid token" when expired, revoked, bound to another
 Referer or minted for another server. Undefined when the request may go on.
 */
-export function requireToken(request: EmulatorRequest, context: EmulatorContext, options: {serverRoot?: string; adminShape?: boolean; bodyOnly?: boolean} = {}): Reply | undefined {
-	if (context.options.webTier && request.headers.authorization) {
-		// The web tier authenticated the connection; ArcGIS then needs no token.
+export function requireToken(request: EmulatorRequest, context: EmulatorContext, options: {serverRoot?: string; adminShape?: boolean; bodyOnly?: boolean; federated?: boolean} = {}): Reply | undefined {
+	// The web tier (or a client certificate) authenticated the connection; ArcGIS then needs no
+	// token — except on a federated server, which knows users only by the server tokens of its portal.
+	if (!options.federated && ((context.options.webTier && request.headers.authorization) || request.certificateUser !== undefined)) {
 		return undefined;
 	}
 
 	// The 11.x Administrator API wants the token in the body of a POST.
 	const token = options.bodyOnly && request.tokenIn !== 'body' ? undefined : request.token;
-	const check = context.tokens.check(token, {referer: request.referer, serverRoot: options.serverRoot, refererBound: context.options.refererBound});
+	const check = context.tokens.check(token, {referer: request.referer, serverRoot: options.serverRoot, serverOnly: options.federated, refererBound: context.options.refererBound});
 	if (check === 'valid') {
 		return undefined;
 	}

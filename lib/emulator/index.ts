@@ -2,7 +2,7 @@ import {createServer, type IncomingMessage, type Server, type ServerResponse} fr
 import {createServer as createHttpsServer} from 'node:https';
 import type {AddressInfo, Socket} from 'node:net';
 import {setTimeout as delay} from 'node:timers/promises';
-import {makeCertificate} from './certificate.js';
+import {makeCertificate, makeClientPki} from './certificate.js';
 import type {EmulatorContext, Route} from './context.js';
 import {resolveEmulatorOptions, type EmulatorOptions} from './options.js';
 import {BodyTooLargeError, readRequest} from './request.js';
@@ -10,13 +10,14 @@ import {notFound, type Reply} from './responses.js';
 import {adminRoutes} from './routes/admin.js';
 import {portalRoutes} from './routes/portal.js';
 import {redirectRoutes} from './routes/redirects.js';
-import {serverRoutes} from './routes/server.js';
-import {EmulatorStats} from './stats.js';
+import {federatedRoutes, isFederatedPath, serverRoutes} from './routes/server.js';
+import {EmulatorStats, type LogEntry} from './stats.js';
 import {TokenStore} from './token-store.js';
 
 export type {EmulatorOptions, ErrorStyle} from './options.js';
 export type {TokenPlace} from './request.js';
 export type {EmulatorStats, LogEntry} from './stats.js';
+export type {TokenKind} from './token-store.js';
 
 /** A token minted by {@link Emulator.issueToken}. */
 export type IssuedEmulatorToken = {
@@ -34,6 +35,10 @@ export type Emulator = {
 	readonly serverUrl: string;
 	/** Portal's root: `${url}/portal`. */
 	readonly portalUrl: string;
+	/** Roots of the servers federated with the portal (option `federatedServers`), `${url}/<name>` each. */
+	readonly federatedServerUrls: readonly string[];
+	/** With `clientCertificates: true`: a client certificate (PEM, common name = the first user) and its key, signed by the emulator's test CA. */
+	readonly clientCertificate: {readonly certificate: string; readonly key: string} | undefined;
 	/** With `https: true`: the PEM certificate to trust (`https: {certificateAuthority}` in got). */
 	readonly certificate: string | undefined;
 	/** With `https: true`: a plain-http origin whose every URL redirects (301) to the same path over https. */
@@ -44,8 +49,10 @@ export type Emulator = {
 	close(): Promise<void>;
 	/** Invalidates every token issued so far (what an administrator's "revoke" does). */
 	revokeAllTokens(): void;
-	/** Changes switches while running (lifetime, error style, web tier, latency...). */
-	setOptions(options: Omit<EmulatorOptions, 'port' | 'host'>): void;
+	/** Invalidates only the server tokens minted for one federated server (give its root, as in `federatedServerUrls`). */
+	revokeServerTokens(serverUrl: string): void;
+	/** Changes switches while running (lifetime, error style, web tier, latency...); `https` and `clientCertificates` are fixed at start. */
+	setOptions(options: Omit<EmulatorOptions, 'port' | 'host' | 'https' | 'clientCertificates'>): void;
 	/** Zeroes the counts and empties the log. */
 	resetStats(): void;
 	/** Mints a valid token directly, as generateToken would (for tests that start from a token). */
@@ -53,7 +60,7 @@ export type Emulator = {
 };
 
 // The order matters only in that the most specific prefixes come first.
-const ROUTES: Route[] = [adminRoutes, serverRoutes, portalRoutes, redirectRoutes];
+const ROUTES: Route[] = [adminRoutes, serverRoutes, federatedRoutes, portalRoutes, redirectRoutes];
 
 const CHALLENGES: Array<[string, string]> = [
 	['www-authenticate', 'Negotiate'],
@@ -120,11 +127,13 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
 
 	const handle = async (incoming: IncomingMessage, response: ServerResponse): Promise<void> => {
 		let reply: Reply;
-		let entry: {tokenIn: 'query' | 'body' | 'header' | null; referer?: string} = {tokenIn: null};
+		let entry: Pick<LogEntry, 'tokenIn' | 'tokenKind' | 'referer'> = {tokenIn: null};
 		try {
 			const request = await readRequest(incoming, origin);
-			entry = {tokenIn: request.tokenIn ?? null, ...(request.referer ? {referer: request.referer} : {})};
-			if (context.options.webTier && !request.headers.authorization) {
+			const tokenKind = context.tokens.kindOf(request.token);
+			entry = {tokenIn: request.tokenIn ?? null, ...(tokenKind ? {tokenKind} : {}), ...(request.referer ? {referer: request.referer} : {})};
+			// A federated server's web adaptor allows anonymous access (Esri's setup): tokens guard it.
+			if (context.options.webTier && !request.headers.authorization && !isFederatedPath(request.path, context.options.federatedServers)) {
 				context.stats.count('webTier.challenge');
 				reply = {status: 401, headers: CHALLENGES};
 			} else {
@@ -154,11 +163,14 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
 	};
 
 	const certificate = resolved.https ? await makeCertificate() : undefined;
+	const pki = resolved.clientCertificates ? await makeClientPki([...resolved.users.keys()][0]!) : undefined;
 	const onRequest = (incoming: IncomingMessage, response: ServerResponse) => {
 		void handle(incoming, response);
 	};
 
-	const server: Server = certificate ? createHttpsServer({cert: certificate.cert, key: certificate.key}, onRequest) : createServer(onRequest);
+	// With client certificates, TLS itself refuses a connection without one the test CA signed.
+	const tls = pki ? {requestCert: true, rejectUnauthorized: true, ca: [pki.authority]} : {};
+	const server: Server = certificate ? createHttpsServer({cert: certificate.cert, key: certificate.key, ...tls}, onRequest) : createServer(onRequest);
 	const port = await listen(server, resolved.port, resolved.host, sockets);
 	const scheme = certificate ? 'https' : 'http';
 	const host = resolved.host.includes(':') ? `[${resolved.host}]` : resolved.host;
@@ -180,6 +192,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
 		url: origin,
 		serverUrl: `${origin}/arcgis`,
 		portalUrl: `${origin}/portal`,
+		get federatedServerUrls() {
+			return context.options.federatedServers.map(name => `${origin}/${name}`);
+		},
+		clientCertificate: pki?.client,
 		certificate: certificate?.cert,
 		httpUrl,
 		stats,
@@ -201,14 +217,25 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
 		revokeAllTokens() {
 			context.tokens.revokeAll();
 		},
+		revokeServerTokens(serverUrl) {
+			context.tokens.revokeServer(serverUrl.replace(/\/+$/, '').toLowerCase());
+		},
 		setOptions(changes) {
-			context.options = resolveEmulatorOptions({...context.options, users: Object.fromEntries(context.options.users), ...changes, port: resolved.port, host: resolved.host});
+			context.options = resolveEmulatorOptions({
+				...context.options,
+				users: Object.fromEntries(context.options.users),
+				...changes,
+				port: resolved.port,
+				host: resolved.host,
+				https: resolved.https,
+				clientCertificates: resolved.clientCertificates,
+			});
 		},
 		resetStats() {
 			stats.reset();
 		},
 		issueToken(username = [...context.options.users.keys()][0]!, issue = {}) {
-			return context.tokens.mint(username, (issue.lifetimeSeconds ?? context.options.tokenLifetimeSeconds) * 1000, {referer: issue.referer});
+			return context.tokens.mint(username, (issue.lifetimeSeconds ?? context.options.tokenLifetimeSeconds) * 1000, {referer: issue.referer, kind: 'issued'});
 		},
 	};
 }

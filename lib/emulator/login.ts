@@ -1,6 +1,6 @@
-import type {EmulatorContext} from './context.js';
+import {signedInUser, type EmulatorContext} from './context.js';
 import type {EmulatorRequest} from './request.js';
-import {adminError, json, restError, type Reply} from './responses.js';
+import {adminError, json, restError, withStatus, type Reply} from './responses.js';
 
 type LoginKind = 'server' | 'admin' | 'portal';
 
@@ -44,21 +44,39 @@ export function generateToken(request: EmulatorRequest, context: EmulatorContext
 	const requested = Number(request.form.get('expiration'));
 	const maxMs = context.options.tokenLifetimeSeconds * 1000;
 	const lifetimeMs = Number.isFinite(requested) && requested > 0 ? Math.min(requested * 60_000, maxMs) : maxMs;
-	const {token, expires} = context.tokens.mint(username, lifetimeMs, {referer: client === 'referer' ? referer : undefined, admin: kind === 'admin'});
+	const {token, expires} = context.tokens.mint(username, lifetimeMs, {referer: client === 'referer' ? referer : undefined, kind});
 	return json({token, expires: kind === 'admin' ? String(expires) : expires, ssl: context.options.ssl});
 }
 
-/** Portal token → server token (federation): `token` + `serverUrl`, no username or password. */
+/**
+Portal token → server token (federation): `serverUrl` plus the portal `token` — or no token at all on
+a connection the web tier or a client certificate authenticated. Only the emulator's federated
+servers get one; an expired or revoked portal token is answered 498, so the client refreshes it.
+*/
 export function exchangeToken(request: EmulatorRequest, context: EmulatorContext): Reply {
 	context.stats.tokenCalls++;
 	context.stats.count('portal.exchangeToken');
 	const serverUrl = (request.form.get('serverUrl') ?? '').replace(/\/+$/, '').toLowerCase();
+	// Without a token, the web tier (Windows) or the client certificate (PKI) may have signed the caller in.
+	const identity = request.token === undefined ? signedInUser(request, context) : undefined;
 	const check = context.tokens.check(request.token, {referer: request.referer, refererBound: context.options.refererBound});
-	if (check !== 'valid' || serverUrl === '') {
+	if (identity === undefined && check === 'invalid') {
+		return withStatus(restError(498, 'Invalid token.'), 498, context.options.errorsAs);
+	}
+
+	if (identity === undefined && check !== 'valid') {
 		return restError(400, 'Unable to generate token.', ["Unable to get 'token' from the request or cookie, for server token."]);
 	}
 
-	const owner = context.tokens.owner(request.token!) ?? '';
-	const {token, expires} = context.tokens.mint(owner, context.options.tokenLifetimeSeconds * 1000, {scope: {kind: 'server', serverUrl}});
+	const federated = context.options.federatedServers.map(name => `${context.origin}/${name}`.toLowerCase());
+	if (!federated.includes(serverUrl)) {
+		return restError(400, 'Unable to generate token.', [`'${serverUrl}' is not a server federated with this portal.`]);
+	}
+
+	context.stats.count(`federated.${serverUrl.slice(context.origin.length + 1)}.exchangeToken`);
+	const owner = identity ?? context.tokens.owner(request.token!) ?? '';
+	const client = request.form.get('client');
+	const referer = client === 'referer' ? (request.form.get('referer') ?? undefined) : undefined;
+	const {token, expires} = context.tokens.mint(owner, context.options.tokenLifetimeSeconds * 1000, {scope: {kind: 'server', serverUrl}, referer, kind: 'federated'});
 	return json({token, expires, ssl: context.options.ssl});
 }

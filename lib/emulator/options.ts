@@ -32,9 +32,35 @@ export type EmulatorOptions = {
 	plain-http listener (`httpUrl`) that redirects to it, as ArcGIS Server's 6080 → 6443. Default false.
 	*/
 	https?: boolean;
+	/**
+	Names of ArcGIS Servers federated with the emulator's portal, each at `${url}/<name>`: their
+	`rest/info` names the portal as `owningSystemUrl`, and they take only server tokens the portal
+	minted for them. Default `['hosting']`.
+	*/
+	federatedServers?: string[];
+	/**
+	With `https: true`: every connection must present a client certificate signed by a certificate
+	authority made at start (PKI). The emulator's `clientCertificate` is one for the first user; the
+	certificate's common name signs that user in, as a PKI web adaptor does. Default false.
+	*/
+	clientCertificates?: boolean;
 };
 
 export type ResolvedEmulatorOptions = Required<Omit<EmulatorOptions, 'users'>> & {users: Map<string, string>};
+
+const RESERVED = new Set(['arcgis', 'portal', 'redirect']);
+
+function serverNames(value: unknown): string[] {
+	if (value === undefined) {
+		return ['hosting'];
+	}
+
+	if (!Array.isArray(value) || value.some(name => typeof name !== 'string' || !/^[a-z][a-z0-9-]*$/.test(name) || RESERVED.has(name)) || new Set(value).size !== value.length) {
+		fail(`option federatedServers must be distinct lower-case path names (not ${[...RESERVED].join(', ')}), got ${JSON.stringify(value)}.`);
+	}
+
+	return value as string[];
+}
 
 function fail(message: string): never {
 	throw new TypeError(`got-arcgis-auth emulator: ${message}`);
@@ -69,6 +95,10 @@ export function resolveEmulatorOptions(options: EmulatorOptions = {}): ResolvedE
 		fail("option errorsAs must be 'json' or 'status'.");
 	}
 
+	if (options.clientCertificates && !options.https) {
+		fail('option clientCertificates needs https: true (client certificates are a TLS feature).');
+	}
+
 	const lifetime = count('tokenLifetimeSeconds', options.tokenLifetimeSeconds, 3600);
 	if (lifetime === 0) {
 		fail('option tokenLifetimeSeconds must be more than 0.');
@@ -87,5 +117,7 @@ export function resolveEmulatorOptions(options: EmulatorOptions = {}): ResolvedE
 		webTier: options.webTier ?? false,
 		tokenServicesUrlStyle: options.tokenServicesUrlStyle ?? 'generateToken',
 		https: options.https ?? false,
+		federatedServers: serverNames(options.federatedServers),
+		clientCertificates: options.clientCertificates ?? false,
 	};
 }

@@ -1,4 +1,5 @@
 import type {IncomingMessage} from 'node:http';
+import type {TLSSocket} from 'node:tls';
 
 /** Where a request carried its token. */
 export type TokenPlace = 'query' | 'body' | 'header';
@@ -17,6 +18,8 @@ export type EmulatorRequest = {
 	referer: string | undefined;
 	headers: IncomingMessage['headers'];
 	bodyBytes: number;
+	/** With client certificates on: the user named by the verified certificate (its common name). */
+	certificateUser: string | undefined;
 };
 
 /** Bodies larger than this are refused (413): the emulator is for authentication, not uploads. */
@@ -43,6 +46,17 @@ async function readBody(request: IncomingMessage): Promise<Buffer> {
 }
 
 /** Reads a request the way ArcGIS does: query and form body alike; the token from any of three places. */
+/** The common name of a verified client certificate, if the connection has one (TLS with client certificates). */
+function certificateUser(request: IncomingMessage): string | undefined {
+	const socket = request.socket as TLSSocket;
+	if (typeof socket.getPeerCertificate !== 'function' || !socket.authorized) {
+		return undefined;
+	}
+
+	const name = socket.getPeerCertificate().subject?.CN;
+	return typeof name === 'string' && name !== '' ? name : undefined;
+}
+
 export async function readRequest(request: IncomingMessage, origin: string): Promise<EmulatorRequest> {
 	const body = await readBody(request);
 	const url = new URL(request.url ?? '/', origin);
@@ -66,5 +80,6 @@ export async function readRequest(request: IncomingMessage, origin: string): Pro
 		referer: typeof referer === 'string' ? referer : undefined,
 		headers: request.headers,
 		bodyBytes: body.length,
+		certificateUser: certificateUser(request),
 	};
 }

@@ -1,4 +1,5 @@
 import type {TokenPlace} from './request.js';
+import type {TokenKind} from './token-store.js';
 
 /** One request as the emulator saw it — never its token or password. */
 export type LogEntry = {
@@ -8,6 +9,8 @@ export type LogEntry = {
 	path: string;
 	/** Where the request carried a token, if it did. */
 	tokenIn: TokenPlace | null;
+	/** Which service minted that token, when the emulator knows it (not for revoked or made-up tokens). */
+	tokenKind?: TokenKind;
 	/** The status answered. */
 	status: number;
 	/** The Referer header, if any. */

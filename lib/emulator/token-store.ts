@@ -3,13 +3,16 @@ import {randomBytes} from 'node:crypto';
 /** What a token is good for: the whole site, or (federation) one server root. */
 export type TokenScope = {kind: 'site'} | {kind: 'server'; serverUrl: string};
 
+/** Which service minted a token: ArcGIS Server's tokens/, its admin/, the portal, the portal's federation exchange, or `issueToken()`. */
+export type TokenKind = 'server' | 'admin' | 'portal' | 'federated' | 'issued';
+
 type Issued = {
 	username: string;
 	expires: number;
 	/** Set for client=referer tokens: requests must carry this Referer. */
 	referer: string | undefined;
 	scope: TokenScope;
-	admin: boolean;
+	kind: TokenKind;
 };
 
 export type TokenCheck = 'valid' | 'missing' | 'invalid';
@@ -21,16 +24,19 @@ referer binding and a scope; `revokeAll()` is what an administrator's "invalidat
 export class TokenStore {
 	readonly #tokens = new Map<string, Issued>();
 
-	mint(username: string, lifetimeMs: number, options: {referer?: string; scope?: TokenScope; admin?: boolean} = {}): {token: string; expires: number} {
+	mint(username: string, lifetimeMs: number, options: {referer?: string; scope?: TokenScope; kind: TokenKind}): {token: string; expires: number} {
 		this.#sweep();
 		const token = randomBytes(24).toString('base64url');
 		const expires = Date.now() + lifetimeMs;
-		this.#tokens.set(token, {username, expires, referer: options.referer, scope: options.scope ?? {kind: 'site'}, admin: options.admin ?? false});
+		this.#tokens.set(token, {username, expires, referer: options.referer, scope: options.scope ?? {kind: 'site'}, kind: options.kind});
 		return {token, expires};
 	}
 
-	/** Whether a token is good for a request with that Referer, to that server root. */
-	check(token: string | undefined, request: {referer: string | undefined; serverRoot?: string; refererBound: boolean}): TokenCheck {
+	/**
+	Whether a token is good for a request with that Referer, to that server root. A federated server
+	(`serverOnly`) takes only a server token minted for it, never the portal's own token.
+	*/
+	check(token: string | undefined, request: {referer: string | undefined; serverRoot?: string; serverOnly?: boolean; refererBound: boolean}): TokenCheck {
 		if (token === undefined || token === '') {
 			return 'missing';
 		}
@@ -44,7 +50,7 @@ export class TokenStore {
 			return 'invalid';
 		}
 
-		if (issued.scope.kind === 'server' && issued.scope.serverUrl !== request.serverRoot) {
+		if (issued.scope.kind === 'server' ? issued.scope.serverUrl !== request.serverRoot : request.serverOnly === true) {
 			return 'invalid';
 		}
 
@@ -55,8 +61,22 @@ export class TokenStore {
 		return this.#tokens.get(token)?.username;
 	}
 
+	/** Which service minted a token the emulator knows (revoked or expired ones included until swept). */
+	kindOf(token: string | undefined): TokenKind | undefined {
+		return token === undefined ? undefined : this.#tokens.get(token)?.kind;
+	}
+
 	revokeAll(): void {
 		this.#tokens.clear();
+	}
+
+	/** Revokes the server tokens minted for one server root only. */
+	revokeServer(serverUrl: string): void {
+		for (const [token, issued] of this.#tokens) {
+			if (issued.scope.kind === 'server' && issued.scope.serverUrl === serverUrl) {
+				this.#tokens.delete(token);
+			}
+		}
 	}
 
 	get size(): number {

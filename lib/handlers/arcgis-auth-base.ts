@@ -1,13 +1,15 @@
 import {inspect} from 'node:util';
-import type {AfterResponseHook, BeforeErrorHook, BeforeRedirectHook, BeforeRequestHook, Hooks, NormalizedOptions, Options, Response} from 'got';
+import got, {RequestError, type AfterResponseHook, type BeforeErrorHook, type BeforeRedirectHook, type BeforeRequestHook, type Hooks, type NormalizedOptions, type Options, type Response} from 'got';
 import {debug} from '../debug.js';
 import {TokenAuthenticationError} from '../errors.js';
 import {checkCredentials, resolveOptions, type AuthOptions, type ResolvedOptions, type WebTierOptions} from '../options.js';
 import {isSameOriginOrUpgrade} from '../site/origin-policy.js';
 import {redactUrl} from '../site/redact.js';
-import {deriveSiteRoot} from '../site/site-root.js';
+import {deriveSiteRoot, serverRootOf} from '../site/site-root.js';
+import {Federation} from '../federation/federation.js';
+import {applyTls, clientCertificateError, hasClientCertificate, removeTls} from '../tls/client-certificate.js';
 import {assertSecureTransport} from '../site/transport.js';
-import {ArcGISClient, type CallContext} from '../token/arcgis-client.js';
+import {ArcGISClient, networkError, type CallContext} from '../token/arcgis-client.js';
 import {parseTokenResponse, type IssuedToken} from '../token/issued-token.js';
 import {TokenSource, type CurrentToken} from '../token/token-source.js';
 import {WebTier} from '../web-tier/web-tier.js';
@@ -43,6 +45,9 @@ export type GivenToken = {
 
 let handlerCount = 0;
 
+/** Where a request goes, as the handler sees it: its own site, a server federated with its portal, or elsewhere. */
+type Target = {kind: 'site'} | {kind: 'server'; root: string};
+
 /**
 What every handler shares: the got hooks, the site binding, token sources, placement, refresh on
 498/499, redirects, transport rules and, for the general handlers, the web tier. A concrete handler
@@ -57,6 +62,9 @@ export abstract class ArcGISAuthBase {
 	readonly #client: ArcGISClient;
 	readonly #rules: SiteRules;
 	readonly #webTier: WebTier | undefined;
+	readonly #federation: Federation;
+	/** got with this handler's own hooks, for portal calls that must be authenticated like a request (the federation exchange). */
+	#throughHooks: typeof got | undefined;
 
 	#username: string | undefined;
 	#password: string | undefined;
@@ -74,7 +82,7 @@ export abstract class ArcGISAuthBase {
 		this.#username = username;
 		this.#password = password;
 		this.#settings = resolveOptions(options);
-		this.#client = new ArcGISClient(this.#settings.verify);
+		this.#client = new ArcGISClient(this.#settings.verify, this.#settings.tls);
 		this.#webTier = kind.webTier
 			? new WebTier({
 					label: kind.name,
@@ -85,7 +93,10 @@ export abstract class ArcGISAuthBase {
 					workstation: this.#settings.workstation,
 				})
 			: undefined;
-		this.#rules = new SiteRules(kind.site, this.#client, kind.name, this.#webTier);
+		// A general handler given a client certificate and no password: the certificate is who the user is.
+		const certificateIsIdentity = () => kind.webTier && this.#password === undefined && hasClientCertificate(this.#settings.tls);
+		this.#rules = new SiteRules(kind.site, this.#client, kind.name, this.#webTier, certificateIsIdentity);
+		this.#federation = new Federation(this.#client, kind.name);
 
 		const beforeRequest: BeforeRequestHook = async options => this.#beforeRequest(options);
 		const beforeRedirect: BeforeRedirectHook = (options, response) => {
@@ -135,6 +146,7 @@ export abstract class ArcGISAuthBase {
 		this.#lastSource = undefined;
 		this.#site = undefined;
 		this.#rules.reset();
+		this.#federation.reset();
 		this.#webTier?.reset();
 	}
 
@@ -151,13 +163,13 @@ export abstract class ArcGISAuthBase {
 	this is the first use). Undefined when the site does not use tokens.
 	*/
 	async getToken(url: string | URL): Promise<string | undefined> {
-		const target = new URL(url);
-		const site = this.#bind(target);
-		if (!isSameOriginOrUpgrade(site.origin, target)) {
+		const href = new URL(url);
+		const target = this.#target(href);
+		if (!target) {
 			return undefined;
 		}
 
-		const found = await this.#tokenFor(target, site, {});
+		const found = await this.#tokenFor(href, target, {});
 		return found?.token.token;
 	}
 
@@ -182,15 +194,59 @@ export abstract class ArcGISAuthBase {
 		return this.#site;
 	}
 
-	#source(endpoint: URL): TokenSource<CallContext> {
-		const key = endpoint.href;
+	/**
+	What a URL is to this handler. A portal handler tells its portal's URLs from those of ArcGIS
+	Servers (`/rest`, `/admin`, `/tokens` under another root): those are federation's to judge,
+	wherever they are. Anything else off the site's origin passes through untouched.
+	*/
+	#target(url: URL): Target | undefined {
+		if (this.#kind.site === 'portal') {
+			const root = serverRootOf(url);
+			if (root !== undefined && root.toLowerCase() !== this.#site?.root.toLowerCase()) {
+				return {kind: 'server', root};
+			}
+		}
+
+		return isSameOriginOrUpgrade(this.#bind(url).origin, url) ? {kind: 'site'} : undefined;
+	}
+
+	/** The token source under a key (a token endpoint, or a federated server); one per key, made on first use. */
+	#source(key: string, label: string, fetch: (call: CallContext) => Promise<IssuedToken>): TokenSource<CallContext> {
 		let source = this.#sources.get(key);
 		if (!source) {
-			source = new TokenSource(`${this.#kind.name} ${redactUrl(endpoint)}`, async call => this.#fetchToken(endpoint, call));
+			source = new TokenSource(`${this.#kind.name} ${label}`, fetch);
 			this.#sources.set(key, source);
 		}
 
 		return source;
+	}
+
+	async #siteSource(url: URL, site: Site, call: CallContext): Promise<{key: string; source: TokenSource<CallContext>} | undefined> {
+		const endpoint = await this.#rules.tokenEndpoint(url, site, call);
+		if (!endpoint) {
+			return undefined;
+		}
+
+		return {key: endpoint.href, source: this.#source(endpoint.href, redactUrl(endpoint), async args => this.#fetchToken(endpoint, args))};
+	}
+
+	/** A federated server's token source: its own server token, or (ArcGIS Online hosting) the portal's. */
+	async #serverSource(root: string, call: CallContext): Promise<{key: string; source: TokenSource<CallContext>} | undefined> {
+		const plan = await this.#federation.plan(root, this.#site?.root, call);
+		if (plan.kind === 'none') {
+			return undefined;
+		}
+
+		const portalUrl = new URL(`${plan.portalRoot}/sharing/rest`);
+		// The first request went to a server: the portal it names becomes the handler's site.
+		this.#site ??= {origin: new URL(portalUrl.origin), root: plan.portalRoot};
+		const portal = this.#site;
+		if (plan.kind === 'portal') {
+			return this.#siteSource(portalUrl, portal, call);
+		}
+
+		const key = `server ${root.toLowerCase()}`;
+		return {key, source: this.#source(key, `server token for ${redactUrl(root)}`, async args => this.#exchangeToken(root, portal, args))};
 	}
 
 	async #fetchToken(endpoint: URL, call: CallContext): Promise<IssuedToken> {
@@ -251,19 +307,62 @@ export abstract class ArcGISAuthBase {
 		}
 	}
 
-	async #tokenFor(url: URL, site: Site, call: CallContext): Promise<{token: CurrentToken; source: TokenSource<CallContext>; endpoint: URL} | undefined> {
-		const endpoint = await this.#rules.tokenEndpoint(url, site, call);
-		if (!endpoint) {
+	/**
+	Portal token → server token: the portal's generateToken with `serverUrl`, sent through this
+	handler's own hooks, so it carries the portal token — or, for a portal behind the web tier or
+	PKI, rides the Kerberos/NTLM/certificate-authenticated connection with no portal token at all.
+	A 498 for the portal token is refreshed there like on any request.
+	*/
+	async #exchangeToken(serverRoot: string, portal: Site, call: CallContext): Promise<IssuedToken> {
+		const endpoint = new URL(`${portal.root}/sharing/rest/generateToken`);
+		const {client, referer, expiration} = this.#settings;
+		const form: Record<string, string> = {serverUrl: serverRoot, f: 'json'};
+		if (client === 'referer') {
+			form.client = 'referer';
+			form.referer = referer;
+		}
+
+		if (expiration !== undefined) {
+			form.expiration = String(expiration);
+		}
+
+		this.#throughHooks ??= got.extend({
+			hooks: this.hooks,
+			https: {rejectUnauthorized: this.#settings.verify},
+			throwHttpErrors: false,
+			retry: {limit: 0},
+			followRedirect: false,
+			responseType: 'text',
+		});
+		debug('%s: exchanging the portal sign-in for a server token for %s', this.#kind.name, redactUrl(serverRoot));
+		try {
+			const response = await this.#throughHooks.post(endpoint, {
+				form,
+				...(call.timeout ? {timeout: call.timeout} : {}),
+				...(call.agent ? {agent: call.agent} : {}),
+				...(call.dnsLookup ? {dnsLookup: call.dnsLookup} : {}),
+			});
+			return parseTokenResponse(
+				{statusCode: response.statusCode, body: response.body, date: response.headers.date},
+				{url: endpoint, refreshMarginMs: this.#settings.refreshMarginMs, now: Date.now(), secrets: [this.#password, this.token]},
+			);
+		} catch (error: unknown) {
+			throw error instanceof RequestError && !(error instanceof TokenAuthenticationError) ? networkError(error, endpoint, this.#settings.tls) : error;
+		}
+	}
+
+	async #tokenFor(url: URL, target: Target, call: CallContext): Promise<{token: CurrentToken; key: string} | undefined> {
+		const found = target.kind === 'server' ? await this.#serverSource(target.root, call) : await this.#siteSource(url, this.#site!, call);
+		if (!found) {
 			return undefined;
 		}
 
 		// Checked before logging in: a token that could not be used must not cost a login.
 		assertSecureTransport(url, 'a token', {allowHttp: this.#settings.allowHttp});
-		const source = this.#source(endpoint);
-		const token = await source.get(call);
+		const token = await found.source.get(call);
 		assertSecureTransport(url, 'a token', {allowHttp: this.#settings.allowHttp, sslOnly: token.ssl});
-		this.#lastSource = source;
-		return {token, source, endpoint};
+		this.#lastSource = found.source;
+		return {token, key: found.key};
 	}
 
 	async #beforeRequest(options: NormalizedOptions): Promise<void> {
@@ -273,18 +372,23 @@ export abstract class ArcGISAuthBase {
 			return;
 		}
 
-		const site = this.#bind(url);
-		if (!isSameOriginOrUpgrade(site.origin, url)) {
+		const target = this.#target(url);
+		if (!target) {
 			return;
 		}
 
 		try {
 			let next = state;
-			if (state.placement !== undefined || !hasCallerToken(options)) {
-				next = await this.#placeToken(options, url, site, state);
+			if (applyTls(options, this.#settings.tls)) {
+				next = {...next, tls: true};
 			}
 
-			if (this.#webTier) {
+			if (state.placement !== undefined || !hasCallerToken(options)) {
+				next = await this.#placeToken(options, url, target, next);
+			}
+
+			// The web tier guards the portal's origin; a federated server elsewhere takes its token alone.
+			if (this.#webTier && this.#site && isSameOriginOrUpgrade(this.#site.origin, url)) {
 				next = {...next, web: await this.#webTier.beforeRequest(options, url, next.web)};
 			}
 
@@ -294,8 +398,8 @@ export abstract class ArcGISAuthBase {
 		}
 	}
 
-	async #placeToken(options: NormalizedOptions, url: URL, site: Site, state: RequestState): Promise<RequestState> {
-		const found = await this.#tokenFor(url, site, {timeout: options.timeout, agent: options.agent, dnsLookup: options.dnsLookup});
+	async #placeToken(options: NormalizedOptions, url: URL, target: Target, state: RequestState): Promise<RequestState> {
+		const found = await this.#tokenFor(url, target, {timeout: options.timeout, agent: options.agent, dnsLookup: options.dnsLookup});
 		if (!found) {
 			return state;
 		}
@@ -318,13 +422,18 @@ export abstract class ArcGISAuthBase {
 		}
 
 		debug('%s: token %d placed in %s for %s %s', this.#kind.name, found.token.generation, placement, options.method, redactUrl(url));
-		return {...state, source: found.endpoint.href, generation: found.token.generation, placement, converted};
+		return {...state, source: found.key, generation: found.token.generation, placement, converted};
 	}
 
 	#beforeRedirect(options: NormalizedOptions, previous: URL): void {
 		const state = readState(options, this.#contextKey);
-		if (state.placement === undefined && state.untrusted === undefined && state.web === undefined) {
+		if (state.placement === undefined && state.untrusted === undefined && state.web === undefined && state.tls === undefined) {
 			return;
+		}
+
+		if (state.tls) {
+			// Put back by beforeRequest if the next hop is still the site's.
+			removeTls(options as NormalizedOptions, this.#settings.tls);
 		}
 
 		if (state.web) {
@@ -343,7 +452,7 @@ export abstract class ArcGISAuthBase {
 		}
 
 		const trusted = !state.untrusted && isSameOriginOrUpgrade(previous, options.url as URL);
-		writeState(options, this.#contextKey, {...state, placement: undefined, generation: undefined, web: undefined, untrusted: !trusted});
+		writeState(options, this.#contextKey, {...state, placement: undefined, generation: undefined, web: undefined, tls: undefined, untrusted: !trusted});
 		debug('%s: redirect to %s, token %s', this.#kind.name, redactUrl(options.url as URL), trusted ? 'follows' : 'withheld');
 	}
 
@@ -393,13 +502,21 @@ export abstract class ArcGISAuthBase {
 
 	#beforeError(error: Parameters<BeforeErrorHook>[0]): Error {
 		const {options} = error;
+		const state = options?.context ? readState(options, this.#contextKey) : {};
 		if (options?.context && !error.response) {
 			// A network failure mid-handshake; an HTTP error response means the connection is fine.
-			this.#webTier?.onError(readState(options, this.#contextKey).web);
+			this.#webTier?.onError(state.web);
 		}
 
-		if (options?.context && readState(options, this.#contextKey).source !== undefined && Object.getOwnPropertyDescriptor(error, 'options')?.enumerable) {
-			// The options of a request the handler authenticated carry its token; keep them
+		if (state.tls && !error.response && !(error instanceof TokenAuthenticationError)) {
+			const refused = clientCertificateError(error.code, options!.url as URL, this.#settings.tls);
+			if (refused) {
+				return refused.forRequest(options!);
+			}
+		}
+
+		if (options?.context && (state.source !== undefined || state.tls) && Object.getOwnPropertyDescriptor(error, 'options')?.enumerable) {
+			// The options of a request the handler authenticated carry its token or private key; keep them
 			// reachable but out of util.inspect and JSON.stringify of the caller's error.
 			Object.defineProperty(error, 'options', {enumerable: false, value: options, writable: true});
 		}

@@ -13,7 +13,7 @@ import type {Site} from './site.js';
 export type SiteKind = 'server' | 'portal' | 'given';
 
 /** How a site wants to be authenticated, as its info endpoint answered an anonymous GET. */
-type Posture = {mode: 'token'; tokenServicesUrl: URL} | {mode: 'anonymous'} | {mode: 'web-tier'};
+type Posture = {mode: 'token'; tokenServicesUrl: URL} | {mode: 'anonymous'} | {mode: 'web-tier'} | {mode: 'certificate'};
 
 /**
 Where a site's tokens come from — the one difference between server and portal handlers:
@@ -25,17 +25,21 @@ Where a site's tokens come from — the one difference between server and portal
 
 An anonymous 401 on the probe means the web tier (IIS Integrated Windows Authentication) owns the
 site: general handlers hand it to their WebTier, token handlers say which class to use instead.
+A general handler with a client certificate and no password on a token site is in the PKI case:
+the web adaptor knows the user by the certificate, so requests go without a token.
 */
 export class SiteRules {
 	readonly #kind: SiteKind;
 	readonly #client: ArcGISClient;
 	readonly #label: string;
 	readonly #webTier: WebTier | undefined;
+	readonly #certificateIsIdentity: () => boolean;
 	#posture = new SingleFlight<Posture>();
 	#warned = false;
 
-	constructor(kind: SiteKind, client: ArcGISClient, label: string, webTier: WebTier | undefined) {
+	constructor(kind: SiteKind, client: ArcGISClient, label: string, webTier: WebTier | undefined, certificateIsIdentity: () => boolean = () => false) {
 		this.#kind = kind;
+		this.#certificateIsIdentity = certificateIsIdentity;
 		this.#client = client;
 		this.#label = label;
 		this.#webTier = webTier;
@@ -83,7 +87,16 @@ export class SiteRules {
 
 		const defaultTokenUrl = new URL(server ? `${site.root}/tokens/generateToken` : `${site.root}/sharing/rest/generateToken`);
 		const security = parseSiteInfo(answer, infoUrl, defaultTokenUrl);
-		return security.tokenBased ? {mode: 'token', tokenServicesUrl: security.tokenServicesUrl} : {mode: 'anonymous'};
+		if (!security.tokenBased) {
+			return {mode: 'anonymous'};
+		}
+
+		if (this.#certificateIsIdentity()) {
+			debug('%s: %s answered through the client certificate; requests go without a token', this.#label, infoUrl.origin);
+			return {mode: 'certificate'};
+		}
+
+		return {mode: 'token', tokenServicesUrl: security.tokenServicesUrl};
 	}
 
 	async #webTierPosture(answer: RawAnswer, infoUrl: URL): Promise<Posture> {

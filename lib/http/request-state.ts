@@ -27,6 +27,8 @@ export type RequestState = {
 	readonly web?: WebState;
 	/** The request already had its one web-tier retry after a 401. */
 	readonly webRetried?: boolean;
+	/** The handler put its client certificate (PKI) on the request. */
+	readonly tls?: boolean;
 };
 
 /** Reads the handler's state; `key` is per handler so two handlers on one request never mix. */

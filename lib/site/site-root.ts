@@ -44,3 +44,21 @@ export function isAdminUrl(url: URL, root: string): boolean {
 	const first = href.slice(root.length).split('/')[1];
 	return first !== undefined && decodeSegment(first) === 'admin';
 }
+
+/** API segments that only ArcGIS Server has: a portal's own URLs go through `/sharing`. */
+const SERVER_SEGMENTS = new Set(['rest', 'admin', 'tokens']);
+
+/**
+The root of an ArcGIS Server URL (one whose first API segment is `rest`, `admin` or `tokens`), or
+undefined for a portal URL (`/sharing`, `/home`, `/portaladmin`...). A portal handler uses this to
+tell its portal's URLs from those of the servers federated with it.
+*/
+export function serverRootOf(url: URL): string | undefined {
+	const segments = url.pathname.split('/').slice(1);
+	const cut = segments.findIndex(segment => API_SEGMENTS.has(decodeSegment(segment)));
+	if (cut === -1 || !SERVER_SEGMENTS.has(decodeSegment(segments[cut]!))) {
+		return undefined;
+	}
+
+	return `${url.origin}/${segments.slice(0, cut).join('/')}`.replace(/\/+$/, '');
+}

@@ -1,6 +1,7 @@
 import got, {RequestError, type Agents, type Delays, type OptionsInit} from 'got';
 import {TokenAuthenticationError} from '../errors.js';
 import {redactUrl} from '../site/redact.js';
+import {clientCertificateError, type TlsMaterial} from '../tls/client-certificate.js';
 
 /** What the handler's own calls borrow from the request that triggered them. */
 export type CallContext = {
@@ -26,10 +27,13 @@ the handler's hooks, so these calls never authenticate themselves recursively.
 */
 export class ArcGISClient {
 	readonly #got: typeof got;
+	readonly #tls: TlsMaterial;
 
-	constructor(verify: boolean) {
+	constructor(verify: boolean, tls: TlsMaterial = {}) {
+		this.#tls = tls;
 		this.#got = got.extend({
-			https: {rejectUnauthorized: verify},
+			// A PKI site wants the client certificate on discovery and generateToken too.
+			https: {rejectUnauthorized: verify, ...tls},
 			throwHttpErrors: false,
 			// The library answers failures itself (the next request tries again); got's hidden
 			// back-off retries would only delay the caller's error by seconds.
@@ -61,14 +65,22 @@ export class ArcGISClient {
 			});
 			return {statusCode: response.statusCode, body: response.body, date: response.headers.date, rawHeaders: response.rawHeaders};
 		} catch (error: unknown) {
-			if (error instanceof RequestError) {
-				// Not got's error itself as the cause: util.inspect prints a cause, and got's carries the
-				// request options — for generateToken, the form with the password.
-				const cause = Object.assign(new Error(error.message), {code: error.code});
-				throw new TokenAuthenticationError('NETWORK_ERROR', `Could not reach ${redactUrl(url)}: ${error.message}`, {url, cause});
-			}
-
-			throw error;
+			throw error instanceof RequestError ? networkError(error, url, this.#tls) : error;
 		}
 	}
+}
+
+/**
+A failed call of the handler's own, told as the library's error: a client-certificate refusal in
+words, anything else as NETWORK_ERROR. Not got's error itself as the cause: util.inspect prints a
+cause, and got's carries the request options — for generateToken, the form with the password.
+*/
+export function networkError(error: RequestError, url: URL, tls: TlsMaterial): TokenAuthenticationError {
+	const refused = clientCertificateError(error.code, url, tls);
+	if (refused) {
+		return refused;
+	}
+
+	const cause = Object.assign(new Error(error.message), {code: error.code});
+	return new TokenAuthenticationError('NETWORK_ERROR', `Could not reach ${redactUrl(url)}: ${error.message}`, {url, cause});
 }

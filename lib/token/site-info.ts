@@ -3,7 +3,8 @@ import {describeArcGISError, readArcGISError} from './arcgis-error.js';
 import {parseJsonBody} from './json-body.js';
 import type {RawAnswer} from './arcgis-client.js';
 
-export type SiteSecurity = {tokenBased: true; tokenServicesUrl: URL} | {tokenBased: false};
+/** What a site's info says of its security; `owningSystemUrl` names the portal of a federated or hosted server. */
+export type SiteSecurity = ({tokenBased: true; tokenServicesUrl: URL} | {tokenBased: false}) & {owningSystemUrl?: string};
 
 /**
 Reads a server's `rest/info` or a portal's `sharing/rest/info` (the same `authInfo` shape).
@@ -33,18 +34,20 @@ export function parseSiteInfo(answer: Pick<RawAnswer, 'statusCode' | 'body'>, in
 		throw fail('has no authInfo: cannot tell whether the site uses tokens.');
 	}
 
+	const owning = (parsed.value as {owningSystemUrl?: unknown}).owningSystemUrl;
+	const owner = typeof owning === 'string' && owning.trim() !== '' ? {owningSystemUrl: owning.trim()} : {};
 	const {isTokenBasedSecurity, tokenServicesUrl} = authInfo as {isTokenBasedSecurity?: unknown; tokenServicesUrl?: unknown};
 	if (isTokenBasedSecurity !== true) {
-		return {tokenBased: false};
+		return {tokenBased: false, ...owner};
 	}
 
 	if (typeof tokenServicesUrl !== 'string' || tokenServicesUrl.trim() === '') {
 		// Older versions omitted the field; their token endpoint sits where it always did.
-		return {tokenBased: true, tokenServicesUrl: defaultTokenUrl};
+		return {tokenBased: true, tokenServicesUrl: defaultTokenUrl, ...owner};
 	}
 
 	try {
-		return {tokenBased: true, tokenServicesUrl: new URL(tokenServicesUrl.trim(), infoUrl)};
+		return {tokenBased: true, tokenServicesUrl: new URL(tokenServicesUrl.trim(), infoUrl), ...owner};
 	} catch {
 		throw fail('advertises a tokenServicesUrl that is not a URL.');
 	}

@@ -1,4 +1,4 @@
-import {requireToken, type Route} from '../context.js';
+import {requireToken, signedInUser, type Route} from '../context.js';
 import {exchangeToken, generateToken} from '../login.js';
 import {json, restError} from '../responses.js';
 
@@ -29,8 +29,7 @@ export const portalRoutes: Route = (request, context) => {
 	if (rest === '/portals/self') {
 		context.stats.count('portal.self');
 		// Anonymous access is allowed here; only a signed-in caller gets `user`.
-		const signedIn = requireToken(request, context) === undefined && request.token !== undefined;
-		const owner = signedIn ? context.tokens.owner(request.token!) : undefined;
+		const owner = requireToken(request, context) === undefined ? signedInUser(request, context) : undefined;
 		const user = owner === undefined ? undefined : {username: owner, role: context.portalUsers.get(owner)?.role ?? 'org_admin'};
 		return json({id: '0123456789ABCDEF', name: 'Emulated Portal', allSSL: context.options.ssl, supportsOAuth: true, ...(user ? {user} : {})});
 	}
@@ -42,7 +41,7 @@ export const portalRoutes: Route = (request, context) => {
 			return denied;
 		}
 
-		const owner = context.tokens.owner(request.token!) ?? '';
+		const owner = signedInUser(request, context) ?? '';
 		const user = context.portalUsers.get(owner);
 		return json({username: owner, fullName: user?.fullName ?? owner, role: user?.role ?? 'org_admin'});
 	}

@@ -29,61 +29,91 @@ function query(request: Parameters<Route>[0]): Reply {
 	});
 }
 
-/** ArcGIS Server's REST side under `/arcgis`: info, tokens, the services directory, one feature layer. */
-export const serverRoutes: Route = (request, context) => {
-	const {path} = request;
-	const serverRoot = `${context.origin}/arcgis`.toLowerCase();
-	if (path === '/arcgis/rest/info') {
-		context.stats.count('server.info');
-		const tokenServicesUrl = context.options.tokenServicesUrlStyle === 'trailing-slash' ? `${context.origin}/arcgis/tokens/` : `${context.origin}/arcgis/tokens/generateToken`;
-		const tokenBased = !(context.options.webTier && request.headers.authorization);
-		return json({currentVersion: 11.3, fullVersion: '11.3.0', authInfo: tokenBased ? {isTokenBasedSecurity: true, tokenServicesUrl, shortLivedTokenValidity: 60} : {isTokenBasedSecurity: false}});
-	}
+/**
+ArcGIS Server's REST side under `/<name>`: info, the services directory, one feature layer, and —
+for the standalone server (`/arcgis`) — its own token service. A federated server names the portal
+as its owner and token service, and takes only the server tokens the portal minted for it.
+*/
+function serverAt(name: string, federated: boolean): Route {
+	const prefix = `/${name}`;
+	return (request, context) => {
+		const {path} = request;
+		const serverRoot = `${context.origin}${prefix}`.toLowerCase();
+		const rest = path.slice(prefix.length);
+		const counter = federated ? `${name}.` : '';
+		if (rest === '/rest/info') {
+			context.stats.count(federated ? `${name}.info` : 'server.info');
+			if (federated) {
+				const portal = `${context.origin}/portal`;
+				return json({currentVersion: 11.3, fullVersion: '11.3.0', owningSystemUrl: portal, authInfo: {isTokenBasedSecurity: true, tokenServicesUrl: `${portal}/sharing/rest/generateToken`}});
+			}
 
-	if (path === '/arcgis/tokens/generatetoken' || path === '/arcgis/tokens') {
-		return generateToken(request, context, 'server');
-	}
-
-	if (!path.startsWith('/arcgis/rest/services')) {
-		return undefined;
-	}
-
-	const denied = requireToken(request, context, {serverRoot});
-	if (path === '/arcgis/rest/services') {
-		context.stats.count('services');
-		return (
-			denied ??
-			json({
-				currentVersion: 11.3,
-				folders: ['Hosted'],
-				services: [
-					{name: 'SampleWorldCities', type: 'MapServer'},
-					{name: 'Hosted/Parcels', type: 'FeatureServer'},
-				],
-			})
-		);
-	}
-
-	if (path === '/arcgis/rest/services/hosted') {
-		// A folder without its trailing slash: ArcGIS (through IIS) answers 301 to the slashed path.
-		if (!request.url.pathname.endsWith('/')) {
-			context.stats.count('redirect.trailingSlash');
-			return {status: 301, headers: [['location', `${request.url.pathname}/${request.url.search}`]]};
+			const tokenServicesUrl = context.options.tokenServicesUrlStyle === 'trailing-slash' ? `${context.origin}/arcgis/tokens/` : `${context.origin}/arcgis/tokens/generateToken`;
+			const tokenBased = !(context.options.webTier && request.headers.authorization);
+			return json({currentVersion: 11.3, fullVersion: '11.3.0', authInfo: tokenBased ? {isTokenBasedSecurity: true, tokenServicesUrl, shortLivedTokenValidity: 60} : {isTokenBasedSecurity: false}});
 		}
 
-		context.stats.count('folder');
-		return denied ?? json({currentVersion: 11.3, folders: [], services: [{name: 'Hosted/Parcels', type: 'FeatureServer'}]});
-	}
+		if (!federated && (rest === '/tokens/generatetoken' || rest === '/tokens')) {
+			return generateToken(request, context, 'server');
+		}
 
-	if (path === '/arcgis/rest/services/hosted/parcels/featureserver/0/query') {
-		context.stats.count('query');
-		return denied ?? query(request);
-	}
+		if (!rest.startsWith('/rest/services')) {
+			return undefined;
+		}
 
-	if (path === '/arcgis/rest/services/hosted/parcels/featureserver/0') {
-		context.stats.count('layer');
-		return denied ?? json({id: 0, name: 'Parcels', type: 'Feature Layer', geometryType: 'esriGeometryPoint', capabilities: 'Query'});
-	}
+		const denied = requireToken(request, context, {serverRoot, federated});
+		if (rest === '/rest/services') {
+			context.stats.count(`${counter}services`);
+			return (
+				denied ??
+				json({
+					currentVersion: 11.3,
+					folders: ['Hosted'],
+					services: [
+						{name: 'SampleWorldCities', type: 'MapServer'},
+						{name: 'Hosted/Parcels', type: 'FeatureServer'},
+					],
+				})
+			);
+		}
 
-	return undefined;
+		if (rest === '/rest/services/hosted') {
+			// A folder without its trailing slash: ArcGIS (through IIS) answers 301 to the slashed path.
+			if (!request.url.pathname.endsWith('/')) {
+				context.stats.count('redirect.trailingSlash');
+				return {status: 301, headers: [['location', `${request.url.pathname}/${request.url.search}`]]};
+			}
+
+			context.stats.count(`${counter}folder`);
+			return denied ?? json({currentVersion: 11.3, folders: [], services: [{name: 'Hosted/Parcels', type: 'FeatureServer'}]});
+		}
+
+		if (rest === '/rest/services/hosted/parcels/featureserver/0/query') {
+			context.stats.count(`${counter}query`);
+			return denied ?? query(request);
+		}
+
+		if (rest === '/rest/services/hosted/parcels/featureserver/0') {
+			context.stats.count(`${counter}layer`);
+			return denied ?? json({id: 0, name: 'Parcels', type: 'Feature Layer', geometryType: 'esriGeometryPoint', capabilities: 'Query'});
+		}
+
+		return undefined;
+	};
+}
+
+const standalone = serverAt('arcgis', false);
+
+/** The standalone ArcGIS Server under `/arcgis`, with its own token service (not federated). */
+export const serverRoutes: Route = (request, context) => (request.path.startsWith('/arcgis/') ? standalone(request, context) : undefined);
+
+/** Whether a path belongs to one of the emulator's federated servers. */
+export function isFederatedPath(path: string, names: readonly string[]): boolean {
+	return names.includes(path.split('/')[1] ?? '');
+}
+
+/** The servers federated with the emulator's portal, under `/<name>` each (option `federatedServers`). */
+export const federatedRoutes: Route = (request, context) => {
+	const name = request.path.split('/')[1] ?? '';
+	return context.options.federatedServers.includes(name) ? serverAt(name, true)(request, context) : undefined;
 };

@@ -1,0 +1,98 @@
+import {debug} from '../debug.js';
+import {TokenAuthenticationError} from '../errors.js';
+import {redactUrl} from '../site/redact.js';
+import {SingleFlight} from '../single-flight.js';
+import type {ArcGISClient, CallContext} from '../token/arcgis-client.js';
+import {parseSiteInfo} from '../token/site-info.js';
+import {isHostedByOnline, isOwnedBy, portalRootFrom} from './owning-system.js';
+
+/**
+How a portal handler authenticates a request to an ArcGIS Server outside its portal:
+- `exchange`: the server is federated with the portal; it gets a server token of its own, from the
+  portal's generateToken with `serverUrl`;
+- `portal`: ArcGIS Online's own hosting server; the portal's token goes as it is;
+- `none`: the server has no token security; requests go without a token.
+*/
+export type ServerPlan = {kind: 'exchange'; portalRoot: string} | {kind: 'portal'; portalRoot: string} | {kind: 'none'};
+
+type ServerInfo = {tokenBased: boolean; owningSystemUrl: string | undefined};
+
+/**
+Decides, per server root, whether a portal's token (or a server token made from it) may go there.
+The server's `rest/info` is read once per root (single flight); its `owningSystemUrl` must name
+the handler's portal, or the portal's token never reaches it.
+*/
+export class Federation {
+	readonly #client: ArcGISClient;
+	readonly #label: string;
+	readonly #infos = new Map<string, SingleFlight<ServerInfo>>();
+
+	constructor(client: ArcGISClient, label: string) {
+		this.#client = client;
+		this.#label = label;
+	}
+
+	/**
+	The plan for a server root. `portalRoot` is the handler's portal when it is known; when it is not
+	(the first request went to a server), the portal the server names is taken as the handler's.
+	*/
+	async plan(serverRoot: string, portalRoot: string | undefined, call: CallContext): Promise<ServerPlan> {
+		if (portalRoot !== undefined && isHostedByOnline(serverRoot, portalRoot)) {
+			// ArcGIS Online's hosting servers take the organisation's token; no look-up needed.
+			return {kind: 'portal', portalRoot};
+		}
+
+		const info = await this.#info(serverRoot, call);
+		if (!info.tokenBased) {
+			return {kind: 'none'};
+		}
+
+		const owner = info.owningSystemUrl;
+		const portal = portalRoot ?? (owner === undefined ? undefined : portalRootFrom(owner, new URL(serverRoot)));
+		if (owner === undefined || portal === undefined || !isOwnedBy(owner, portal)) {
+			throw this.#notFederated(serverRoot, owner, portalRoot);
+		}
+
+		debug('%s: %s is federated with %s', this.#label, redactUrl(serverRoot), redactUrl(portal));
+		return isHostedByOnline(serverRoot, portal) ? {kind: 'portal', portalRoot: portal} : {kind: 'exchange', portalRoot: portal};
+	}
+
+	reset(): void {
+		this.#infos.clear();
+	}
+
+	async #info(serverRoot: string, call: CallContext): Promise<ServerInfo> {
+		let flight = this.#infos.get(serverRoot);
+		if (!flight) {
+			flight = new SingleFlight<ServerInfo>();
+			this.#infos.set(serverRoot, flight);
+		}
+
+		return flight.get(async () => {
+			const infoUrl = new URL(`${serverRoot}/rest/info?f=json`);
+			debug('%s: reading %s for federation', this.#label, infoUrl.href);
+			const answer = await this.#client.getJson(infoUrl, call);
+			if (answer.statusCode === 401) {
+				throw new TokenAuthenticationError(
+					'DISCOVERY_FAILED',
+					`${infoUrl.origin}${infoUrl.pathname} answered HTTP 401: the server is behind web-tier authentication, so its federation cannot be read. Esri's federated setup lets the server's web adaptor allow anonymous access; otherwise use ArcGISServerAuth for this server.`,
+					{url: infoUrl},
+				);
+			}
+
+			const security = parseSiteInfo(answer, infoUrl, new URL(`${serverRoot}/tokens/generateToken`));
+			return {tokenBased: security.tokenBased, owningSystemUrl: security.owningSystemUrl};
+		});
+	}
+
+	#notFederated(serverRoot: string, owner: string | undefined, portalRoot: string | undefined): TokenAuthenticationError {
+		const server = redactUrl(serverRoot);
+		const names = owner === undefined ? 'names no owning portal (a standalone server)' : `names ${redactUrl(owner)} as its portal`;
+		const portal = portalRoot === undefined ? 'this handler has no portal yet' : `this handler's portal is ${redactUrl(portalRoot)}`;
+		return new TokenAuthenticationError(
+			'NOT_FEDERATED',
+			`${this.#label}: ${server} wants a token, but it ${names} and ${portal}, so the portal's token is not sent there. Use ArcGISServerTokenAuth (or ArcGISServerAuth) with an account of that server.`,
+			{url: serverRoot},
+		);
+	}
+}
