@@ -130,9 +130,11 @@ describe('the emulator', () => {
 		assert.equal(info.owningSystemUrl, emu.portalUrl);
 		assert.equal(info.authInfo.tokenServicesUrl, `${emu.portalUrl}/sharing/rest/generateToken`);
 		const portal = (await login(emu, {}, '/portal/sharing/rest/generateToken')) as {token: string};
-		const exchange = async (form: Record<string, string>) => http.post(`${emu.portalUrl}/sharing/rest/generateToken`, {form: {f: 'json', ...form}, headers: {referer: 'spec'}}).json<{token?: string; error?: {code: number; details: string[]}}>();
+		const exchange = async (form: Record<string, string>) =>
+			http.post(`${emu.portalUrl}/sharing/rest/generateToken`, {form: {f: 'json', ...form}, headers: {referer: 'spec'}}).json<{token?: string; error?: {code: number; details: string[]}}>();
 		const server = await exchange({token: portal.token, serverUrl: `${hosting}/`});
-		const query = async (root: string | undefined, token: string | undefined) => (await http(`${root}/rest/services?f=json&token=${token}`).json<{services?: unknown; error?: {code: number}}>()).error?.code ?? 200;
+		const query = async (root: string | undefined, token: string | undefined) =>
+			(await http(`${root}/rest/services?f=json&token=${token}`).json<{services?: unknown; error?: {code: number}}>()).error?.code ?? 200;
 		assert.equal(await query(hosting, server.token), 200);
 		assert.equal(await query(imagery, server.token), 498, 'a server token is good for its own server only');
 		assert.equal(await query(hosting, portal.token), 498, 'a federated server refuses the portal token itself');

@@ -52,9 +52,17 @@ describe('owningSystemUrl matching', () => {
 
 	it('knows ArcGIS Online environments by host', () => {
 		assert.deepEqual(
-			['www.arcgis.com', 'myorg.maps.arcgis.com', 'services3.arcgis.com', 'devext.arcgis.com', 'myorg.mapsdevext.arcgis.com', 'qaext.arcgis.com', 'myorg.mapsqa.arcgis.com', 'arcgis.com.evil.test', 'gis.example.com'].map(host =>
-				onlineEnvironment(host),
-			),
+			[
+				'www.arcgis.com',
+				'myorg.maps.arcgis.com',
+				'services3.arcgis.com',
+				'devext.arcgis.com',
+				'myorg.mapsdevext.arcgis.com',
+				'qaext.arcgis.com',
+				'myorg.mapsqa.arcgis.com',
+				'arcgis.com.evil.test',
+				'gis.example.com',
+			].map(host => onlineEnvironment(host)),
 			['production', 'production', 'production', 'dev', 'dev', 'qa', 'qa', undefined, undefined],
 		);
 		assert.equal(isHostedByOnline('https://services3.arcgis.com/ORG/arcgis', 'https://myorg.maps.arcgis.com'), true);
@@ -136,7 +144,10 @@ describe('federation decisions (nock)', () => {
 	it('fails with NOT_FEDERATED for a standalone token server when the first request goes there', async () => {
 		const server = serverAt('https://gis.example.com', undefined);
 		const auth = new ArcGISPortalTokenAuth('alice', 'right-password');
-		await assert.rejects(got('https://gis.example.com/server/rest/services?f=json', {hooks: auth.hooks}), (error: unknown) => error instanceof TokenAuthenticationError && error.code === 'NOT_FEDERATED');
+		await assert.rejects(
+			got('https://gis.example.com/server/rest/services?f=json', {hooks: auth.hooks}),
+			(error: unknown) => error instanceof TokenAuthenticationError && error.code === 'NOT_FEDERATED',
+		);
 		assert.equal(server.tokenCalls, 0, 'no login at all');
 		assert.equal(server.resourceCalls.length, 0);
 	});
@@ -161,6 +172,9 @@ describe('federation decisions (nock)', () => {
 		server.infoReply = () => ({status: 401, body: '', headers: {'WWW-Authenticate': 'Negotiate'}});
 		const s = createSession({auth: new ArcGISPortalTokenAuth('alice', 'right-password')});
 		await s.get(`${PORTAL}/portal/sharing/rest/portals/self?f=json`);
-		await assert.rejects(s.get('https://gis.example.com/iwa/rest/services?f=json'), (error: unknown) => error instanceof TokenAuthenticationError && error.code === 'DISCOVERY_FAILED' && /ArcGISServerAuth/.test(error.message));
+		await assert.rejects(
+			s.get('https://gis.example.com/iwa/rest/services?f=json'),
+			(error: unknown) => error instanceof TokenAuthenticationError && error.code === 'DISCOVERY_FAILED' && /ArcGISServerAuth/.test(error.message),
+		);
 	});
 });

@@ -40,7 +40,11 @@ The one place that decides whether a request's token is good, and answers as Arc
 not: 499 "Token Required" when missing, 498 "Invalid token" when expired, revoked, bound to another
 Referer or minted for another server. Undefined when the request may go on.
 */
-export function requireToken(request: EmulatorRequest, context: EmulatorContext, options: {serverRoot?: string; adminShape?: boolean; bodyOnly?: boolean; federated?: boolean} = {}): Reply | undefined {
+export function requireToken(
+	request: EmulatorRequest,
+	context: EmulatorContext,
+	options: {serverRoot?: string; adminShape?: boolean; bodyOnly?: boolean; federated?: boolean} = {},
+): Reply | undefined {
 	// The web tier (or a client certificate) authenticated the connection; ArcGIS then needs no
 	// token — except on a federated server, which knows users only by the server tokens of its portal.
 	if (!options.federated && ((context.options.webTier && request.headers.authorization) || request.certificateUser !== undefined)) {

@@ -433,7 +433,7 @@ export abstract class ArcGISAuthBase {
 
 		if (state.tls) {
 			// Put back by beforeRequest if the next hop is still the site's.
-			removeTls(options as NormalizedOptions, this.#settings.tls);
+			removeTls(options, this.#settings.tls);
 		}
 
 		if (state.web) {
@@ -509,9 +509,9 @@ export abstract class ArcGISAuthBase {
 		}
 
 		if (state.tls && !error.response && !(error instanceof TokenAuthenticationError)) {
-			const refused = clientCertificateError(error.code, options!.url as URL, this.#settings.tls);
+			const refused = clientCertificateError(error.code, options.url as URL, this.#settings.tls);
 			if (refused) {
-				return refused.forRequest(options!);
+				return refused.forRequest(options);
 			}
 		}
 

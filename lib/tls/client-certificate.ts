@@ -72,7 +72,7 @@ export function resolveTls(options: TlsOptions): TlsMaterial {
 		}
 	}
 
-	return material as TlsMaterial;
+	return material;
 }
 
 /** Whether the material includes a client certificate (the site may take it as the user's identity). */
