@@ -50,6 +50,10 @@ export class EmulatorThread {
 		await this.#send('revoke');
 	}
 
+	async revokeServer(serverUrl: string): Promise<void> {
+		await this.#send('revokeServer', serverUrl);
+	}
+
 	async reset(): Promise<void> {
 		await this.#send('reset');
 	}

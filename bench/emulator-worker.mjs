@@ -19,6 +19,12 @@ parentPort.on('message', async ({id, command, options}) => {
 			break;
 		}
 
+		case 'revokeServer': {
+			emulator.revokeServerTokens(options);
+			parentPort.postMessage({id});
+			break;
+		}
+
 		case 'reset': {
 			emulator.resetStats();
 			parentPort.postMessage({id});

@@ -7,6 +7,7 @@ import {coldStart} from './workloads/cold-start.js';
 import {memory} from './workloads/memory.js';
 import {overhead} from './workloads/overhead.js';
 import {peer} from './workloads/peer.js';
+import {FEDERATED, federated} from './workloads/federated.js';
 import {expiry, ourClient, revocation} from './workloads/steady.js';
 import {webTier} from './workloads/web-tier.js';
 
@@ -17,7 +18,7 @@ const size = smoke
 	? {requests: 200, cold: 50, expirySeconds: 3, lifetime: 2, memory: [200, 2000] as const, web: 20}
 	: {requests: 2000, cold: 200, expirySeconds: 10, lifetime: 2, memory: [2000, 20_000] as const, web: 200};
 
-const emu = await EmulatorThread.start();
+const emu = await EmulatorThread.start({federatedServers: FEDERATED});
 const log = (line: string) => process.stderr.write(`${line}\n`);
 try {
 	log(`bench: ${smoke ? 'smoke' : 'full'} run, emulator on ${emu.url} (worker thread)`);
@@ -28,6 +29,7 @@ try {
 	const peerResult = await peer(emu, smoke ? 100 : size.requests);
 	const heap = smoke ? undefined : await memory(emu, size.memory[0], size.memory[1]);
 	const web = await webTier(size.web);
+	const fed = await federated(emu, smoke ? 60 : 600, !smoke);
 
 	const targets: Array<{name: string; value: number; limit: string; pass: boolean}> = [];
 	const target = (name: string, value: number, limit: string, pass: boolean) => targets.push({name, value, limit, pass});
@@ -43,6 +45,18 @@ try {
 	target('expiry: failed requests', expiryResult.failed, '= 0', expiryResult.failed === 0);
 	target('revocation: failed requests', revocationResult.failed, '= 0', revocationResult.failed === 0);
 	target('revocation: token calls', revocationResult.tokenCalls, '= 4', revocationResult.tokenCalls === 4);
+	target('federated: token calls, 3 servers cold', fed.coldTokenCalls, '= 4 (1 portal + 1 per server)', fed.coldTokenCalls === 4);
+	target(
+		'federated: exchanges after one server revoked',
+		fed.exchangesAfterRevocation.imagery ?? 0,
+		'= 2, others 1',
+		fed.exchangesAfterRevocation.imagery === 2 && fed.exchangesAfterRevocation.hosting === 1 && fed.exchangesAfterRevocation.raster === 1,
+	);
+	target('federated: failed requests', fed.failed, '= 0', fed.failed === 0);
+	if (fed.perRequestRatio !== undefined) {
+		target('federated ÷ standalone server, per request', fed.perRequestRatio, '≤ 1.10', fed.perRequestRatio <= 1.1);
+	}
+
 	if (heap) {
 		target('heap growth (20k ÷ 2k requests)', heap.growthRatio, '≤ 1.10', heap.growthRatio <= 1.1);
 		target('MaxListenersExceeded warnings', heap.maxListenersWarnings, '= 0', heap.maxListenersWarnings === 0);
@@ -61,6 +75,7 @@ try {
 		expiry: {seconds: expiryResult.seconds, lifetimeSeconds: expiryResult.lifetimeSeconds, tokenCalls: expiryResult.tokenCalls, failed: expiryResult.failed},
 		revocation: {requests: revocationResult.requests, failed: revocationResult.failed, tokenCalls: revocationResult.tokenCalls},
 		peer: peerResult,
+		federated: fed,
 		...(heap ? {heap: {after2k: heap.after2k, after20k: heap.after20k, growthRatio: heap.growthRatio}} : {}),
 		...(web ? {ntlm: web.ntlm, ...(web.kerberos ? {kerberos: web.kerberos} : {})} : {}),
 		targets,
@@ -78,6 +93,10 @@ try {
 		[`revocation: 3 during ${revocationResult.requests} requests`, `${revocationResult.failed} failed, ${revocationResult.tokenCalls} token calls`],
 		[`peer ${peerResult.name} ${peerResult.version}: its time ÷ ours`, String(peerResult.sequentialRatio)],
 		['peer: revocation 3 times', `${peerResult.revocationFailed} failed, ${peerResult.revocationTokenCalls} token calls`],
+		[
+			`federated: ${fed.requests} concurrent requests over ${fed.servers} servers`,
+			`${fed.coldTokenCalls} token calls (${fed.portalLogins} portal login), ${fed.failed} failed${fed.perRequestRatio === undefined ? '' : `; ×${fed.perRequestRatio} a standalone server's time per request`}`,
+		],
 		...(heap
 			? ([
 					[
