@@ -20,6 +20,15 @@ describe('the emulator', () => {
 		await assert.rejects(startEmulator({host: '0.0.0.0'}), /loopback/);
 	});
 
+	it('hosts one federated server by default, and checks the federation and PKI switches', async () => {
+		assert.deepEqual(emu.federatedServerUrls, [`${emu.url}/hosting`]);
+		assert.equal(emu.clientCertificate, undefined);
+		await assert.rejects(startEmulator({clientCertificates: true}), /needs https: true/);
+		for (const federatedServers of [['arcgis'], ['Upper'], ['a', 'a'], 'hosting']) {
+			await assert.rejects(startEmulator({federatedServers: federatedServers as string[]}), /federatedServers/);
+		}
+	});
+
 	it('answers rest/info with the token service, also in its trailing-slash style', async () => {
 		const info = await http(`${emu.serverUrl}/rest/info?f=json`).json<{authInfo: {isTokenBasedSecurity: boolean; tokenServicesUrl: string}}>();
 		assert.deepEqual(info.authInfo, {isTokenBasedSecurity: true, tokenServicesUrl: `${emu.url}/arcgis/tokens/generateToken`, shortLivedTokenValidity: 60});
