@@ -9,3 +9,4 @@ export {TokenAuthenticationError, type TokenAuthenticationErrorCode, type ArcGIS
 export {WARNING_NAME} from './warnings.js';
 export type {AuthOptions, WebTierOptions, TokenPlacement, TokenClient} from './options.js';
 export type {MutualAuth} from './web-tier/kerberos.js';
+export type {TlsOptions, CertificateMaterial} from './tls/client-certificate.js';

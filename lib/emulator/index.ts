@@ -27,6 +27,14 @@ export type IssuedEmulatorToken = {
 	expires: number;
 };
 
+/** A client certificate the emulator's test CA signed (PEM). */
+export type EmulatorClientCertificate = {
+	/** The certificate; its common name is the user it signs in. */
+	readonly certificate: string;
+	/** Its private key. */
+	readonly key: string;
+};
+
 /** A running emulator, as {@link startEmulator} returns it. */
 export type Emulator = {
 	/** The origin, e.g. `http://127.0.0.1:49152`. */
@@ -38,7 +46,7 @@ export type Emulator = {
 	/** Roots of the servers federated with the portal (option `federatedServers`), `${url}/<name>` each. */
 	readonly federatedServerUrls: readonly string[];
 	/** With `clientCertificates: true`: a client certificate (PEM, common name = the first user) and its key, signed by the emulator's test CA. */
-	readonly clientCertificate: {readonly certificate: string; readonly key: string} | undefined;
+	readonly clientCertificate: EmulatorClientCertificate | undefined;
 	/** With `https: true`: the PEM certificate to trust (`https: {certificateAuthority}` in got). */
 	readonly certificate: string | undefined;
 	/** With `https: true`: a plain-http origin whose every URL redirects (301) to the same path over https. */

@@ -3,24 +3,24 @@ import {TokenAuthenticationError} from '../errors.js';
 import {redactUrl} from '../site/redact.js';
 
 /** PEM text or its bytes (a PKCS#12 file for `pfx`). */
-type Material = string | Buffer;
+export type CertificateMaterial = string | Buffer;
 
 /** TLS options for sites that use PKI: a client certificate, and the CA that signed the site's own. Names as in got's `https` options. */
 export type TlsOptions = {
 	/** Client certificate, PEM (with `key`). */
-	certificate?: Material;
+	certificate?: CertificateMaterial;
 	/** Private key of `certificate`, PEM; encrypted keys take `passphrase`. */
-	key?: Material;
+	key?: CertificateMaterial;
 	/** Client certificate and key as one PKCS#12 (.pfx / .p12) file; with `passphrase` when protected. */
-	pfx?: Material;
+	pfx?: CertificateMaterial;
 	/** Passphrase of `pfx` or of an encrypted `key`. */
 	passphrase?: string;
 	/** Certificate authorities to trust for the site's own certificate (an internal PKI), PEM. Default: Node's. */
-	certificateAuthority?: Material | Material[];
+	certificateAuthority?: CertificateMaterial | CertificateMaterial[];
 };
 
 /** The TLS material a handler uses, in got's `https` option shape. Holds secrets: never logged, never inspected. */
-export type TlsMaterial = Readonly<Omit<TlsOptions, 'certificateAuthority'> & {certificateAuthority?: Material | Material[]}>;
+export type TlsMaterial = Readonly<TlsOptions>;
 
 const FIELDS = ['certificate', 'key', 'pfx', 'passphrase', 'certificateAuthority'] as const;
 
@@ -28,7 +28,7 @@ function invalid(message: string): TokenAuthenticationError {
 	return new TokenAuthenticationError('INVALID_OPTION', `got-arcgis-auth: ${message}`);
 }
 
-function isMaterial(value: unknown): value is Material {
+function isMaterial(value: unknown): value is CertificateMaterial {
 	return (typeof value === 'string' && value.trim() !== '') || (Buffer.isBuffer(value) && value.length > 0);
 }
 
