@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import got from 'got';
 import sinon from 'sinon';
-import {ArcGISPortalAuth, ArcGISPortalTokenAuth, TokenAuthenticationError, createSession} from '../lib/index.js';
+import {ArcGISPortalAuth, ArcGISPortalTokenAuth, ArcGISServerTokenAuth, TokenAuthenticationError, createSession} from '../lib/index.js';
 import {useEmulator} from './helpers/emulator.js';
 import {fakeKerberos} from './helpers/fake-iwa.js';
 import {withoutNock} from './helpers/local-site.js';
@@ -85,6 +85,14 @@ describe('federated servers (portal token → server token), against the emulato
 			emu.stats.log.every(entry => entry.tokenKind !== 'portal' || entry.path.startsWith('/portal/')),
 			'the portal token went nowhere but the portal',
 		);
+	});
+
+	it('a server handler on a federated server logs in at the portal for a token for that server (serverUrl)', async () => {
+		const auth = new ArcGISServerTokenAuth('demo', 'demo1234');
+		const [hosting] = emu.federatedServerUrls;
+		assert.equal((await got(services(hosting!), {hooks: auth.hooks}).json<{services?: unknown[]}>()).services?.length, 2);
+		assert.equal(emu.stats.counts['federated.hosting.login'], 1, 'one login, for a hosting server token');
+		assert.equal(emu.stats.tokenCalls, 1);
 	});
 
 	it('sends server tokens per tokenIn, as X-Esri-Authorization when asked for the header', async () => {

@@ -41,6 +41,11 @@ export function generateToken(request: EmulatorRequest, context: EmulatorContext
 	}
 
 	context.failures.delete(username);
+	if (kind === 'portal' && request.form.has('serverUrl')) {
+		// A login for a token for one federated server (what a server client does with a federated server's token service).
+		return serverToken(request, context, username, 'login');
+	}
+
 	const requested = Number(request.form.get('expiration'));
 	const maxMs = context.options.tokenLifetimeSeconds * 1000;
 	const lifetimeMs = Number.isFinite(requested) && requested > 0 ? Math.min(requested * 60_000, maxMs) : maxMs;
@@ -56,7 +61,6 @@ servers get one; an expired or revoked portal token is answered 498, so the clie
 export function exchangeToken(request: EmulatorRequest, context: EmulatorContext): Reply {
 	context.stats.tokenCalls++;
 	context.stats.count('portal.exchangeToken');
-	const serverUrl = (request.form.get('serverUrl') ?? '').replace(/\/+$/, '').toLowerCase();
 	// Without a token, the web tier (Windows) or the client certificate (PKI) may have signed the caller in.
 	const identity = request.token === undefined ? signedInUser(request, context) : undefined;
 	const check = context.tokens.check(request.token, {referer: request.referer, refererBound: context.options.refererBound});
@@ -68,13 +72,18 @@ export function exchangeToken(request: EmulatorRequest, context: EmulatorContext
 		return restError(400, 'Unable to generate token.', ["Unable to get 'token' from the request or cookie, for server token."]);
 	}
 
+	return serverToken(request, context, identity ?? context.tokens.owner(request.token!) ?? '', 'exchangeToken');
+}
+
+/** A server token for the federated server named by `serverUrl`, for `owner`; the portal makes none for other servers. */
+function serverToken(request: EmulatorRequest, context: EmulatorContext, owner: string, how: 'exchangeToken' | 'login'): Reply {
+	const serverUrl = (request.form.get('serverUrl') ?? '').replace(/\/+$/, '').toLowerCase();
 	const federated = context.options.federatedServers.map(name => `${context.origin}/${name}`.toLowerCase());
 	if (!federated.includes(serverUrl)) {
 		return restError(400, 'Unable to generate token.', [`'${serverUrl}' is not a server federated with this portal.`]);
 	}
 
-	context.stats.count(`federated.${serverUrl.slice(context.origin.length + 1)}.exchangeToken`);
-	const owner = identity ?? context.tokens.owner(request.token!) ?? '';
+	context.stats.count(`federated.${serverUrl.slice(context.origin.length + 1)}.${how}`);
 	const client = request.form.get('client');
 	const referer = client === 'referer' ? (request.form.get('referer') ?? undefined) : undefined;
 	const {token, expires} = context.tokens.mint(owner, context.options.tokenLifetimeSeconds * 1000, {scope: {kind: 'server', serverUrl}, referer, kind: 'federated'});

@@ -13,7 +13,7 @@ import {ArcGISClient, networkError, type CallContext} from '../token/arcgis-clie
 import {parseTokenResponse, type IssuedToken} from '../token/issued-token.js';
 import {TokenSource, type CurrentToken} from '../token/token-source.js';
 import {WebTier} from '../web-tier/web-tier.js';
-import {SiteRules, type SiteKind} from './site-rules.js';
+import {SiteRules, type SiteKind, type TokenEndpoint} from './site-rules.js';
 import type {Site} from './site.js';
 import {convertGetToPost} from '../http/force-post.js';
 import {isStreamBody} from '../http/form-body.js';
@@ -227,7 +227,8 @@ export abstract class ArcGISAuthBase {
 			return undefined;
 		}
 
-		return {key: endpoint.href, source: this.#source(endpoint.href, redactUrl(endpoint), async args => this.#fetchToken(endpoint, args))};
+		const key = endpoint.forServer === undefined ? endpoint.url.href : `${endpoint.url.href} for ${endpoint.forServer}`;
+		return {key, source: this.#source(key, redactUrl(endpoint.url), async args => this.#fetchToken(endpoint, args))};
 	}
 
 	/** A federated server's token source: its own server token, or (ArcGIS Online hosting) the portal's. */
@@ -249,7 +250,7 @@ export abstract class ArcGISAuthBase {
 		return {key, source: this.#source(key, `server token for ${redactUrl(root)}`, async args => this.#exchangeToken(root, portal, args))};
 	}
 
-	async #fetchToken(endpoint: URL, call: CallContext): Promise<IssuedToken> {
+	async #fetchToken({url: endpoint, forServer}: TokenEndpoint, call: CallContext): Promise<IssuedToken> {
 		if (this.#given) {
 			return this.#handOverGivenToken(endpoint);
 		}
@@ -273,6 +274,10 @@ export abstract class ArcGISAuthBase {
 
 		if (expiration !== undefined) {
 			form.expiration = String(expiration);
+		}
+
+		if (forServer !== undefined) {
+			form.serverUrl = forServer;
 		}
 
 		const answer = await this.#client.postForm(endpoint, form, call);
@@ -344,7 +349,7 @@ export abstract class ArcGISAuthBase {
 			});
 			return parseTokenResponse(
 				{statusCode: response.statusCode, body: response.body, date: response.headers.date},
-				{url: endpoint, refreshMarginMs: this.#settings.refreshMarginMs, now: Date.now(), secrets: [this.#password, this.token]},
+				{url: endpoint, refreshMarginMs: this.#settings.refreshMarginMs, now: Date.now(), secrets: [this.#password, ...[...this.#sources.values()].map(source => source.current?.token)]},
 			);
 		} catch (error: unknown) {
 			throw error instanceof RequestError && !(error instanceof TokenAuthenticationError) ? networkError(error, endpoint, this.#settings.tls) : error;

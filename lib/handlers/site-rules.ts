@@ -13,7 +13,17 @@ import type {Site} from './site.js';
 export type SiteKind = 'server' | 'portal' | 'given';
 
 /** How a site wants to be authenticated, as its info endpoint answered an anonymous GET. */
-type Posture = {mode: 'token'; tokenServicesUrl: URL} | {mode: 'anonymous'} | {mode: 'web-tier'} | {mode: 'certificate'};
+type Posture = {mode: 'token'; tokenServicesUrl: URL; forServer?: string} | {mode: 'anonymous'} | {mode: 'web-tier'} | {mode: 'certificate'};
+
+/**
+Where a site's tokens come from. `forServer`: the token service is the portal of a federated
+server, and the login asks it for a token for that server (`serverUrl`), which is what a server
+that takes only its own server tokens accepts.
+*/
+export type TokenEndpoint = {url: URL; forServer?: string};
+
+/** A portal's token service, as a federated server's rest/info advertises it. */
+const PORTAL_TOKEN_SERVICE = /\/sharing(?:\/rest)?\/generatetoken\/?$/i;
 
 /**
 Where a site's tokens come from — the one difference between server and portal handlers:
@@ -46,15 +56,15 @@ export class SiteRules {
 	}
 
 	/** The token endpoint for a URL of the site, or undefined when requests go without a token. */
-	async tokenEndpoint(url: URL, site: Site, call: CallContext): Promise<URL | undefined> {
+	async tokenEndpoint(url: URL, site: Site, call: CallContext): Promise<TokenEndpoint | undefined> {
 		if (this.#kind === 'given') {
 			// A token obtained elsewhere is not fetched from anywhere; its key is the site it serves.
-			return new URL(site.root);
+			return {url: new URL(site.root)};
 		}
 
 		// The portal token handler needs no probe: the portal's token endpoint never moves.
 		if (this.#kind === 'portal' && !this.#webTier) {
-			return new URL(`${site.root}/sharing/rest/generateToken`);
+			return {url: new URL(`${site.root}/sharing/rest/generateToken`)};
 		}
 
 		const posture = await this.#posture.get(async () => this.#probe(site, call));
@@ -68,7 +78,11 @@ export class SiteRules {
 			return undefined;
 		}
 
-		return this.#kind === 'server' && isAdminUrl(url, site.root) ? new URL(`${site.root}/admin/generateToken`) : posture.tokenServicesUrl;
+		if (this.#kind === 'server' && isAdminUrl(url, site.root)) {
+			return {url: new URL(`${site.root}/admin/generateToken`)};
+		}
+
+		return {url: posture.tokenServicesUrl, ...(posture.forServer ? {forServer: posture.forServer} : {})};
 	}
 
 	reset(): void {
@@ -96,7 +110,9 @@ export class SiteRules {
 			return {mode: 'certificate'};
 		}
 
-		return {mode: 'token', tokenServicesUrl: security.tokenServicesUrl};
+		// A server handler on a federated server logs in at the portal: for a token for this server.
+		const federated = server && security.owningSystemUrl !== undefined && PORTAL_TOKEN_SERVICE.test(security.tokenServicesUrl.pathname);
+		return {mode: 'token', tokenServicesUrl: security.tokenServicesUrl, ...(federated ? {forServer: site.root} : {})};
 	}
 
 	async #webTierPosture(answer: RawAnswer, infoUrl: URL): Promise<Posture> {
