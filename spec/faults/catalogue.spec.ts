@@ -317,6 +317,37 @@ const cases: Case[] = [
 			expectCode(await evidence.failure(got(`${ORIGIN}/portal/sharing/rest/portals/self?f=json`, {hooks: auth.hooks})), 'TOKEN_SERVICE_ERROR', /HTML/);
 		},
 	],
+	...(['echoing the portal token', 'as HTML'] as const).map((how): Case => [
+		`the federation exchange answers ${how}: TOKEN_SERVICE_ERROR for that server alone, nothing leaked`,
+		async evidence => {
+			const portal = new FakeSite(ORIGIN, {root: '/portal', password: CANARY_PASSWORD, tokenPrefix: CANARY_TOKEN});
+			const server = new FakeSite('https://fed.example.com', {root: '/server', tokenPrefix: CANARY_TOKEN});
+			server.infoReply = () => ({status: 200, body: {currentVersion: 11.3, owningSystemUrl: `${ORIGIN}/portal`, authInfo: {isTokenBasedSecurity: true}}});
+			const auth = new ArcGISPortalTokenAuth('alice', CANARY_PASSWORD);
+			evidence.handlers.push(auth);
+			const s = createSession({auth});
+			await s.get(`${ORIGIN}/portal/sharing/rest/portals/self?f=json`);
+			const echoed = {body: {error: {code: 400, message: `Unable to generate token for ${auth.token}`, details: [`token=${auth.token}`]}}};
+			portal.tokenReplies.push(how === 'as HTML' ? {status: 200, body: '<html>maintenance</html>'} : echoed);
+			expectCode(await evidence.failure(s.get('https://fed.example.com/server/rest/services?f=json')), 'TOKEN_SERVICE_ERROR');
+			assert.equal(server.resourceCalls.length, 0, 'nothing sent to the server without its token');
+			assert.deepEqual(await s.get(`${ORIGIN}/portal/sharing/rest/portals/self?f=json`).json(), {ok: true}, 'the portal still works');
+		},
+	]),
+	[
+		'a server federated with another portal: NOT_FEDERATED, the portal token nowhere',
+		async evidence => {
+			new FakeSite(ORIGIN, {root: '/portal', password: CANARY_PASSWORD, tokenPrefix: CANARY_TOKEN});
+			const server = new FakeSite('https://other.example.com', {root: '/server', tokenPrefix: CANARY_TOKEN});
+			server.infoReply = () => ({status: 200, body: {currentVersion: 11.3, owningSystemUrl: 'https://other.example.com/portal', authInfo: {isTokenBasedSecurity: true}}});
+			const auth = new ArcGISPortalTokenAuth('alice', CANARY_PASSWORD);
+			evidence.handlers.push(auth);
+			const s = createSession({auth});
+			await s.get(`${ORIGIN}/portal/sharing/rest/portals/self?f=json`);
+			expectCode(await evidence.failure(s.get('https://other.example.com/server/rest/services?f=json')), 'NOT_FEDERATED', /not sent there/);
+			assert.equal(server.resourceCalls.length, 0);
+		},
+	],
 	[
 		'a 403 GWM_0003: returned as it is, no refresh',
 		async evidence => {
