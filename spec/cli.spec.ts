@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
 import {execFile, spawn} from 'node:child_process';
+import {mkdtempSync, rmSync, writeFileSync} from 'node:fs';
+import {tmpdir} from 'node:os';
+import {join} from 'node:path';
 import {PassThrough} from 'node:stream';
 import {fileURLToPath} from 'node:url';
 import {main} from '../lib/cli/main.js';
@@ -174,5 +177,40 @@ describe('the arcgis-auth CLI', function () {
 		assert.match(stdout, /1\. got\(url, \{hooks: auth\.hooks\}\) listed 2 services/);
 		assert.match(stdout, /6\. a wrong password: 3 requests rejected with INVALID_CREDENTIALS, 1 login attempt/);
 		assert.match(stdout, /7\. the CLI: .* → \{"count":5\} \(exit 0\)/);
+	});
+});
+
+describe('the arcgis-auth CLI on a PKI site', () => {
+	withoutNock();
+	const emu = useEmulator({https: true, clientCertificates: true});
+	let dir = '';
+	const file = (name: string) => join(dir, name);
+	before(() => {
+		dir = mkdtempSync(join(tmpdir(), 'got-arcgis-auth-cli-pki-'));
+		writeFileSync(file('client.crt'), emu.clientCertificate!.certificate);
+		writeFileSync(file('client.key'), emu.clientCertificate!.key, {mode: 0o600});
+		writeFileSync(file('ca.pem'), emu.certificate!);
+	});
+	after(() => {
+		rmSync(dir, {recursive: true, force: true});
+	});
+
+	it('signs in with --cert/--key (no password), and reaches a federated server with --auth portal', async () => {
+		const pki = ['--cert', file('client.crt'), '--key', file('client.key'), '--cacert', file('ca.pem')];
+		const self = await cli(['request', `${emu.portalUrl}/sharing/rest/portals/self?f=json`, ...pki]);
+		assert.equal(self.code, 0, self.stderr);
+		assert.equal((JSON.parse(self.stdout) as {user?: {username: string}}).user?.username, 'demo');
+		const hosted = await cli(['request', `${emu.federatedServerUrls[0]}/rest/services?f=json`, '--auth', 'portal', ...pki]);
+		assert.equal(hosted.code, 0, hosted.stderr);
+		assert.equal((JSON.parse(hosted.stdout) as {services?: unknown[]}).services?.length, 2);
+	});
+
+	it('says what is missing without a certificate, and names an unreadable file', async () => {
+		const missing = await cli(['request', `${emu.portalUrl}/sharing/rest/portals/self?f=json`, '--cacert', file('ca.pem')]);
+		assert.equal(missing.code, 3);
+		assert.match(missing.stderr, /asks for a client certificate/);
+		const unreadable = await cli(['request', `${emu.portalUrl}/sharing/rest/portals/self?f=json`, '--cert', file('nope.crt'), '--key', file('client.key')]);
+		assert.equal(unreadable.code, 2);
+		assert.match(unreadable.stderr, /--cert: cannot read .*nope\.crt \(ENOENT\)/);
 	});
 });

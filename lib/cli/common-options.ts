@@ -8,6 +8,7 @@ import {UsageError} from './exit-codes.js';
 import {AUTH_KINDS, makeHandler, resolveAuthKind, type AuthKind} from './handler-choice.js';
 import type {CliIo} from './io.js';
 import {obtainPassword} from './password.js';
+import {TLS_HELP, TLS_OPTIONS, tlsOptionsFrom} from './tls-files.js';
 
 /** Options shared by the commands that authenticate (token, request). */
 export const AUTH_OPTIONS = {
@@ -18,6 +19,7 @@ export const AUTH_OPTIONS = {
 	'allow-http': {type: 'boolean', default: false},
 	verbose: {type: 'boolean', short: 'v', default: false},
 	help: {type: 'boolean', short: 'h', default: false},
+	...TLS_OPTIONS,
 } as const satisfies ParseArgsConfig['options'];
 
 export const AUTH_HELP = `  -u, --user NAME      username (or ARCGIS_USERNAME); DOMAIN\\\\user or user@domain for NTLM
@@ -25,6 +27,7 @@ export const AUTH_HELP = `  -u, --user NAME      username (or ARCGIS_USERNAME); 
       --password-stdin read the password from standard input (else ARCGIS_PASSWORD, else a prompt)
   -k, --insecure       do not verify TLS certificates
       --allow-http     allow credentials and tokens over plain http to a non-loopback host
+${TLS_HELP}
   -v, --verbose        show the authentication steps on standard error (never a secret)
   -h, --help           this help`;
 
@@ -52,7 +55,7 @@ export function urlArgument(positionals: string[], command: string): URL {
 	}
 }
 
-type AuthValues = {user?: string; auth?: string; 'password-stdin'?: boolean; insecure?: boolean; 'allow-http'?: boolean; verbose?: boolean};
+type AuthValues = {user?: string; auth?: string; 'password-stdin'?: boolean; insecure?: boolean; 'allow-http'?: boolean; verbose?: boolean} & Parameters<typeof tlsOptionsFrom>[0];
 
 /** The handler the options ask for (undefined for --auth none), with the password obtained safely. */
 export async function handlerFor(values: AuthValues, url: URL, io: CliIo): Promise<ArcGISAuthBase | undefined> {
@@ -67,7 +70,7 @@ export async function handlerFor(values: AuthValues, url: URL, io: CliIo): Promi
 
 	const username = values.user ?? io.env.ARCGIS_USERNAME;
 	const password = username === undefined ? undefined : await obtainPassword({passwordStdin: values['password-stdin'] ?? false, env: io.env, stdin: io.stdin, stderr: io.stderr}, username);
-	return makeHandler(kind, username, password, {verify: !values.insecure, allowHttp: values['allow-http'] ?? false});
+	return makeHandler(kind, username, password, {verify: !values.insecure, allowHttp: values['allow-http'] ?? false, ...tlsOptionsFrom(values, io.env)});
 }
 
 /** A session for the command: the handler's hooks, and with -v a trace of steps and requests. */
