@@ -1,5 +1,5 @@
 import {inspect} from 'node:util';
-import got, {RequestError, type AfterResponseHook, type BeforeErrorHook, type BeforeRedirectHook, type BeforeRequestHook, type Hooks, type NormalizedOptions, type Options, type Response} from 'got';
+import type {AfterResponseHook, BeforeErrorHook, BeforeRedirectHook, BeforeRequestHook, Hooks, NormalizedOptions, Options, Response} from 'got';
 import {debug} from '../debug.js';
 import {TokenAuthenticationError} from '../errors.js';
 import {checkCredentials, resolveOptions, type AuthOptions, type ResolvedOptions, type WebTierOptions} from '../options.js';
@@ -9,7 +9,9 @@ import {deriveSiteRoot, serverRootOf} from '../site/site-root.js';
 import {Federation} from '../federation/federation.js';
 import {applyTls, clientCertificateError, hasClientCertificate, removeTls} from '../tls/client-certificate.js';
 import {assertSecureTransport} from '../site/transport.js';
-import {ArcGISClient, networkError, type CallContext} from '../token/arcgis-client.js';
+import {ArcGISClient, type CallContext} from '../token/arcgis-client.js';
+import {tokenForm} from '../token/token-form.js';
+import {TokenExchange} from '../federation/exchange.js';
 import {parseTokenResponse, type IssuedToken} from '../token/issued-token.js';
 import {TokenSource, type CurrentToken} from '../token/token-source.js';
 import {WebTier} from '../web-tier/web-tier.js';
@@ -63,8 +65,8 @@ export abstract class ArcGISAuthBase {
 	readonly #rules: SiteRules;
 	readonly #webTier: WebTier | undefined;
 	readonly #federation: Federation;
-	/** got with this handler's own hooks, for portal calls that must be authenticated like a request (the federation exchange). */
-	#throughHooks: typeof got | undefined;
+	/** Made on first use: it sends through this handler's own hooks. */
+	#exchange: TokenExchange | undefined;
 
 	#username: string | undefined;
 	#password: string | undefined;
@@ -247,7 +249,11 @@ export abstract class ArcGISAuthBase {
 		}
 
 		const key = `server ${root.toLowerCase()}`;
-		return {key, source: this.#source(key, `server token for ${redactUrl(root)}`, async args => this.#exchangeToken(root, portal, args))};
+		this.#exchange ??= new TokenExchange(this.hooks, this.#settings, this.#kind.name);
+		const exchange = this.#exchange;
+		// Every token the handler holds is scrubbed from the portal's messages, with the password.
+		const secrets = () => [this.#password, ...[...this.#sources.values()].map(held => held.current?.token)];
+		return {key, source: this.#source(key, `server token for ${redactUrl(root)}`, async args => exchange.serverToken(root, portal.root, args, secrets()))};
 	}
 
 	async #fetchToken({url: endpoint, forServer}: TokenEndpoint, call: CallContext): Promise<IssuedToken> {
@@ -262,24 +268,7 @@ export abstract class ArcGISAuthBase {
 		}
 
 		assertSecureTransport(endpoint, 'credentials', {allowHttp: this.#settings.allowHttp});
-		const {client, referer, ip, expiration} = this.#settings;
-		const form: Record<string, string> = {username, password, client, f: 'json'};
-		if (client === 'referer') {
-			form.referer = referer;
-		}
-
-		if (ip !== undefined) {
-			form.ip = ip;
-		}
-
-		if (expiration !== undefined) {
-			form.expiration = String(expiration);
-		}
-
-		if (forServer !== undefined) {
-			form.serverUrl = forServer;
-		}
-
+		const form = tokenForm(this.#settings, {username, password, ...(forServer === undefined ? {} : {serverUrl: forServer})});
 		const answer = await this.#client.postForm(endpoint, form, call);
 		return parseTokenResponse(answer, {url: endpoint, refreshMarginMs: this.#settings.refreshMarginMs, now: Date.now(), secrets: [password]});
 	}
@@ -309,50 +298,6 @@ export abstract class ArcGISAuthBase {
 		this.#givenUsed = false;
 		for (const source of this.#sources.values()) {
 			source.reset();
-		}
-	}
-
-	/**
-	Portal token → server token: the portal's generateToken with `serverUrl`, sent through this
-	handler's own hooks, so it carries the portal token — or, for a portal behind the web tier or
-	PKI, rides the Kerberos/NTLM/certificate-authenticated connection with no portal token at all.
-	A 498 for the portal token is refreshed there like on any request.
-	*/
-	async #exchangeToken(serverRoot: string, portal: Site, call: CallContext): Promise<IssuedToken> {
-		const endpoint = new URL(`${portal.root}/sharing/rest/generateToken`);
-		const {client, referer, expiration} = this.#settings;
-		const form: Record<string, string> = {serverUrl: serverRoot, f: 'json'};
-		if (client === 'referer') {
-			form.client = 'referer';
-			form.referer = referer;
-		}
-
-		if (expiration !== undefined) {
-			form.expiration = String(expiration);
-		}
-
-		this.#throughHooks ??= got.extend({
-			hooks: this.hooks,
-			https: {rejectUnauthorized: this.#settings.verify},
-			throwHttpErrors: false,
-			retry: {limit: 0},
-			followRedirect: false,
-			responseType: 'text',
-		});
-		debug('%s: exchanging the portal sign-in for a server token for %s', this.#kind.name, redactUrl(serverRoot));
-		try {
-			const response = await this.#throughHooks.post(endpoint, {
-				form,
-				...(call.timeout ? {timeout: call.timeout} : {}),
-				...(call.agent ? {agent: call.agent} : {}),
-				...(call.dnsLookup ? {dnsLookup: call.dnsLookup} : {}),
-			});
-			return parseTokenResponse(
-				{statusCode: response.statusCode, body: response.body, date: response.headers.date},
-				{url: endpoint, refreshMarginMs: this.#settings.refreshMarginMs, now: Date.now(), secrets: [this.#password, ...[...this.#sources.values()].map(source => source.current?.token)]},
-			);
-		} catch (error: unknown) {
-			throw error instanceof RequestError && !(error instanceof TokenAuthenticationError) ? networkError(error, endpoint, this.#settings.tls) : error;
 		}
 	}
 
