@@ -11,7 +11,7 @@ const run = promisify(execFile);
 describe('examples/ against the emulator', function () {
 	this.timeout(20_000);
 	withoutNock();
-	const emu = useEmulator();
+	const emu = useEmulator({federatedServers: ['hosting', 'imagery']});
 	const example = async (name: string, extra: Record<string, string> = {}) => {
 		const {stdout} = await run(process.execPath, ['--import', 'tsx', fileURLToPath(new URL(`../examples/${name}`, import.meta.url))], {
 			env: {PATH: process.env.PATH ?? '', ARCGIS_SERVER_URL: emu.serverUrl, ARCGIS_PORTAL_URL: emu.portalUrl, ARCGIS_USERNAME: 'demo', ARCGIS_PASSWORD: 'demo1234', ...extra},
@@ -35,6 +35,13 @@ describe('examples/ against the emulator', function () {
 
 	it('stop-start-service.ts stops and starts a service', async () => {
 		assert.equal(await example('stop-start-service.ts'), 'stop: success, now STOPPED\nstart: success, now STARTED\n');
+	});
+
+	it('federated-servers.ts reaches every federated server with one portal login', async () => {
+		emu.resetStats();
+		assert.equal(await example('federated-servers.ts'), `${emu.url}/hosting (HOSTING_SERVER): 2 services\n${emu.url}/imagery (FEDERATED_SERVER): 2 services\n`);
+		assert.equal(emu.stats.counts['portal.generateToken'], 1);
+		assert.equal(emu.stats.counts['portal.exchangeToken'], 2);
 	});
 
 	it('export-token.ts prints a token that the site accepts', async () => {

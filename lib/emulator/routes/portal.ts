@@ -86,6 +86,23 @@ export const portalRoutes: Route = (request, context) => {
 		return json({success: notInvited.length === 0, notInvited});
 	}
 
+	if (rest === '/portals/self/servers') {
+		// The servers federated with the portal (Python: gis.admin.servers.list()); the first is the hosting server.
+		context.stats.count('portal.servers');
+		const servers = context.options.federatedServers.map((name, index) => {
+			const url = `${context.origin}/${name}`;
+			return {
+				id: `server${index}`,
+				name: `${context.origin.replace(/^https?:\/\//, '')}/${name}`,
+				url,
+				adminUrl: url,
+				serverRole: index === 0 ? 'HOSTING_SERVER' : 'FEDERATED_SERVER',
+				serverType: 'ArcGIS',
+			};
+		});
+		return denied ?? json({servers});
+	}
+
 	if (rest === '/portals/self/updateuserrole') {
 		context.stats.count('portal.updateUserRole');
 		if (denied) {
