@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import got from 'got';
-import {ArcGISPortalTokenAuth, TokenAuthenticationError, createSession} from '../lib/index.js';
+import sinon from 'sinon';
+import {ArcGISPortalAuth, ArcGISPortalTokenAuth, TokenAuthenticationError, createSession} from '../lib/index.js';
 import {isHostedByOnline, isOwnedBy, onlineEnvironment, portalRootFrom} from '../lib/federation/owning-system.js';
 import {serverRootOf} from '../lib/site/site-root.js';
+import {FakeIwaSite, fakeKerberos} from './helpers/fake-iwa.js';
 import {FakeSite, useNock} from './helpers/fake-site.js';
 
 describe('owningSystemUrl matching', () => {
@@ -175,6 +177,32 @@ describe('federation decisions (nock)', () => {
 		await assert.rejects(
 			s.get('https://gis.example.com/iwa/rest/services?f=json'),
 			(error: unknown) => error instanceof TokenAuthenticationError && error.code === 'DISCOVERY_FAILED' && /ArcGISServerAuth/.test(error.message),
+		);
+	});
+});
+
+describe('federation with a portal behind IWA (nock, NTLM)', () => {
+	useNock();
+	afterEach(() => {
+		sinon.restore();
+	});
+
+	it('gets server tokens over the NTLM-authenticated connection, with no portal token, and sends them to the server alone', async () => {
+		fakeKerberos(false);
+		const portal = new FakeIwaSite('https://portal.example.com', path =>
+			/generateToken/i.test(path) ? {token: 'server-token-1', expires: Date.now() + 3_600_000} : {owningSystemUrl: 'https://portal.example.com/portal', authInfo: {isTokenBasedSecurity: true}},
+		);
+		const server = new FakeSite('https://server.example.com', {root: '/server'});
+		server.infoReply = () => ({status: 200, body: {currentVersion: 11.3, owningSystemUrl: 'http://PORTAL.example.com/portal/', authInfo: {isTokenBasedSecurity: true}}});
+		server.valid.add('server-token-1');
+		const s = createSession({auth: new ArcGISPortalAuth('EXAMPLE\\alice', 'pw', {tokenIn: 'header'})});
+		await s.get('https://portal.example.com/portal/sharing/rest/portals/self?f=json');
+		assert.deepEqual(await s.get('https://server.example.com/server/rest/services?f=json').json(), {ok: true});
+		assert.equal(portal.handshakes, 1, 'one NTLM login for the portal and the exchange');
+		assert.deepEqual(
+			server.resourceCalls.map(seen => [seen.tokenIn, seen.token, seen.headers.authorization]),
+			[['header', 'server-token-1', undefined]],
+			'the server token in X-Esri-Authorization, and no NTLM header to the server',
 		);
 	});
 });
