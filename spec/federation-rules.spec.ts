@@ -205,4 +205,14 @@ describe('federation with a portal behind IWA (nock, NTLM)', () => {
 			'the server token in X-Esri-Authorization, and no NTLM header to the server',
 		);
 	});
+
+	it('a server behind the same IWA host as the portal: Kerberos/NTLM authenticate it, as before federation', async () => {
+		fakeKerberos(false);
+		const site = new FakeIwaSite('https://iwa.example.com', path => (/\/info\?/.test(path) ? {authInfo: {isTokenBasedSecurity: true}} : {ok: true}));
+		const s = createSession({auth: new ArcGISPortalAuth('EXAMPLE\\alice', 'pw')});
+		assert.deepEqual(await s.get('https://iwa.example.com/server/rest/services?f=json').json(), {ok: true}, 'first request to the server');
+		assert.deepEqual(await s.get('https://iwa.example.com/portal/sharing/rest/portals/self?f=json').json(), {ok: true});
+		assert.deepEqual(await s.get('https://iwa.example.com/server/rest/services?f=json').json(), {ok: true});
+		assert.equal(site.handshakes, 1);
+	});
 });

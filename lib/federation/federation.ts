@@ -4,6 +4,7 @@ import {redactUrl} from '../site/redact.js';
 import {SingleFlight} from '../single-flight.js';
 import type {ArcGISClient, CallContext} from '../token/arcgis-client.js';
 import {parseSiteInfo} from '../token/site-info.js';
+import {readChallenges, type Challenge} from '../web-tier/www-authenticate.js';
 import {isHostedByOnline, isOwnedBy, portalRootFrom} from './owning-system.js';
 
 /**
@@ -11,11 +12,13 @@ How a portal handler authenticates a request to an ArcGIS Server outside its por
 - `exchange`: the server is federated with the portal; it gets a server token of its own, from the
   portal's generateToken with `serverUrl`;
 - `portal`: ArcGIS Online's own hosting server; the portal's token goes as it is;
-- `none`: the server has no token security; requests go without a token.
+- `none`: the server has no token security; requests go without a token;
+- `web-tier`: the server's `rest/info` answered 401 (IIS Integrated Windows Authentication in front
+  of it): a general handler authenticates it with Kerberos/NTLM, as it did before federation.
 */
-export type ServerPlan = {kind: 'exchange'; portalRoot: string} | {kind: 'portal'; portalRoot: string} | {kind: 'none'};
+export type ServerPlan = {kind: 'exchange'; portalRoot: string} | {kind: 'portal'; portalRoot: string} | {kind: 'none'} | {kind: 'web-tier'; challenges: Challenge[]; infoUrl: URL};
 
-type ServerInfo = {tokenBased: boolean; owningSystemUrl: string | undefined};
+type ServerInfo = {tokenBased: boolean; owningSystemUrl: string | undefined} | {webTier: Challenge[]; infoUrl: URL};
 
 /**
 Decides, per server root, whether a portal's token (or a server token made from it) may go there.
@@ -26,10 +29,12 @@ export class Federation {
 	readonly #client: ArcGISClient;
 	readonly #label: string;
 	readonly #infos = new Map<string, SingleFlight<ServerInfo>>();
+	readonly #hasWebTier: boolean;
 
-	constructor(client: ArcGISClient, label: string) {
+	constructor(client: ArcGISClient, label: string, hasWebTier: boolean) {
 		this.#client = client;
 		this.#label = label;
+		this.#hasWebTier = hasWebTier;
 	}
 
 	/**
@@ -43,6 +48,10 @@ export class Federation {
 		}
 
 		const info = await this.#info(serverRoot, call);
+		if ('webTier' in info) {
+			return {kind: 'web-tier', challenges: info.webTier, infoUrl: info.infoUrl};
+		}
+
 		if (!info.tokenBased) {
 			return {kind: 'none'};
 		}
@@ -72,6 +81,10 @@ export class Federation {
 			const infoUrl = new URL(`${serverRoot}/rest/info?f=json`);
 			debug('%s: reading %s for federation', this.#label, infoUrl.href);
 			const answer = await this.#client.getJson(infoUrl, call);
+			if (answer.statusCode === 401 && this.#hasWebTier) {
+				return {webTier: readChallenges(answer), infoUrl};
+			}
+
 			if (answer.statusCode === 401) {
 				throw new TokenAuthenticationError(
 					'DISCOVERY_FAILED',

@@ -15,6 +15,7 @@ import {TokenExchange} from '../federation/exchange.js';
 import {parseTokenResponse, type IssuedToken} from '../token/issued-token.js';
 import {TokenSource, type CurrentToken} from '../token/token-source.js';
 import {WebTier} from '../web-tier/web-tier.js';
+import type {Challenge} from '../web-tier/www-authenticate.js';
 import {SiteRules, type SiteKind, type TokenEndpoint} from './site-rules.js';
 import type {Site} from './site.js';
 import {convertGetToPost} from '../http/force-post.js';
@@ -98,7 +99,7 @@ export abstract class ArcGISAuthBase {
 		// A general handler given a client certificate and no password: the certificate is who the user is.
 		const certificateIsIdentity = () => kind.webTier && this.#password === undefined && hasClientCertificate(this.#settings.tls);
 		this.#rules = new SiteRules(kind.site, this.#client, kind.name, this.#webTier, certificateIsIdentity);
-		this.#federation = new Federation(this.#client, kind.name);
+		this.#federation = new Federation(this.#client, kind.name, kind.webTier);
 
 		const beforeRequest: BeforeRequestHook = async options => this.#beforeRequest(options);
 		const beforeRedirect: BeforeRedirectHook = (options, response) => {
@@ -240,6 +241,11 @@ export abstract class ArcGISAuthBase {
 			return undefined;
 		}
 
+		if (plan.kind === 'web-tier') {
+			await this.#serverBehindWebTier(root, plan.challenges, plan.infoUrl);
+			return undefined;
+		}
+
 		const portalUrl = new URL(`${plan.portalRoot}/sharing/rest`);
 		// The first request went to a server: the portal it names becomes the handler's site.
 		this.#site ??= {origin: new URL(portalUrl.origin), root: plan.portalRoot};
@@ -254,6 +260,26 @@ export abstract class ArcGISAuthBase {
 		// Every token the handler holds is scrubbed from the portal's messages, with the password.
 		const secrets = () => [this.#password, ...[...this.#sources.values()].map(held => held.current?.token)];
 		return {key, source: this.#source(key, `server token for ${redactUrl(root)}`, async args => exchange.serverToken(root, portal.root, args, secrets()))};
+	}
+
+	/**
+	A server whose `rest/info` answered 401 to a general portal handler: the web tier guards it, as
+	it guards the portal on that host, and authenticates its requests without a token. The web tier
+	serves one origin: the portal's, or this server's when no portal is known yet.
+	*/
+	async #serverBehindWebTier(root: string, challenges: Challenge[], infoUrl: URL): Promise<void> {
+		const site = this.#bind(new URL(root));
+		if (!isSameOriginOrUpgrade(site.origin, infoUrl)) {
+			throw new TokenAuthenticationError(
+				'DISCOVERY_FAILED',
+				`${infoUrl.origin}${infoUrl.pathname} answered HTTP 401 (web-tier authentication) on another host than the portal ${redactUrl(site.root)}, whose web tier this handler speaks. Use ArcGISServerAuth for this server.`,
+				{url: infoUrl},
+			);
+		}
+
+		if (!this.#webTier!.engaged) {
+			await this.#webTier!.engage(challenges, infoUrl);
+		}
 	}
 
 	async #fetchToken({url: endpoint, forServer}: TokenEndpoint, call: CallContext): Promise<IssuedToken> {
