@@ -168,6 +168,24 @@ describe('federation decisions (nock)', () => {
 		assert.equal(hosted.resourceCalls[0]?.token, auth.token);
 	});
 
+	it('two first requests to servers of two portals: the portal bound first wins, the other server gets nothing', async () => {
+		const portals = ['https://a.example.com', 'https://b.example.com'].map(origin => new FakeSite(origin, {root: '/portal'}));
+		const servers = ['https://a.example.com', 'https://b.example.com'].map(origin => serverAt(origin.replace('://', '://gis-'), `${origin}/portal`));
+		for (const server of servers) {
+			server.resource = () => ({status: 200, body: {ok: true}});
+		}
+
+		const s = createSession({auth: new ArcGISPortalTokenAuth('alice', 'right-password')});
+		const results = await Promise.allSettled(['https://gis-a.example.com', 'https://gis-b.example.com'].map(async origin => s.get(`${origin}/server/rest/services?f=json`)));
+		const failed = results.flatMap((result, index) => (result.status === 'rejected' ? [index] : []));
+		assert.equal(failed.length, 1, 'exactly one of them fails');
+		const [loser] = failed;
+		assert.ok(results[loser!]!.status === 'rejected' && (results[loser!] as PromiseRejectedResult).reason instanceof TokenAuthenticationError, 'with a TokenAuthenticationError');
+		assert.equal(((results[loser!] as PromiseRejectedResult).reason as TokenAuthenticationError).code, 'NOT_FEDERATED');
+		assert.equal(portals[loser!]!.tokenCalls, 0, 'no login at the losing portal');
+		assert.equal(servers[loser!]!.resourceCalls.length, 0, 'nothing sent to its server');
+	});
+
 	it('answers a server whose rest/info is behind the web tier with DISCOVERY_FAILED, naming the way out', async () => {
 		portalOf();
 		const server = serverAt('https://gis.example.com', undefined, true, '/iwa');

@@ -59,7 +59,7 @@ export class Federation {
 		const owner = info.owningSystemUrl;
 		const portal = portalRoot ?? (owner === undefined ? undefined : portalRootFrom(owner, new URL(serverRoot)));
 		if (owner === undefined || portal === undefined || !isOwnedBy(owner, portal)) {
-			throw this.#notFederated(serverRoot, owner, portalRoot);
+			throw this.notFederated(serverRoot, owner, portalRoot);
 		}
 
 		debug('%s: %s is federated with %s', this.#label, redactUrl(serverRoot), redactUrl(portal));
@@ -98,7 +98,8 @@ export class Federation {
 		});
 	}
 
-	#notFederated(serverRoot: string, owner: string | undefined, portalRoot: string | undefined): TokenAuthenticationError {
+	/** The error for a token-secured server that names another portal (or none) than the handler's. */
+	notFederated(serverRoot: string, owner: string | undefined, portalRoot: string | undefined): TokenAuthenticationError {
 		const server = redactUrl(serverRoot);
 		const names = owner === undefined ? 'names no owning portal (a standalone server)' : `names ${redactUrl(owner)} as its portal`;
 		const portal = portalRoot === undefined ? 'this handler has no portal yet' : `this handler's portal is ${redactUrl(portalRoot)}`;

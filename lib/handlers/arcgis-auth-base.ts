@@ -7,6 +7,7 @@ import {isSameOriginOrUpgrade} from '../site/origin-policy.js';
 import {redactUrl} from '../site/redact.js';
 import {deriveSiteRoot, serverRootOf} from '../site/site-root.js';
 import {Federation} from '../federation/federation.js';
+import {isOwnedBy} from '../federation/owning-system.js';
 import {applyTls, clientCertificateError, hasClientCertificate, removeTls} from '../tls/client-certificate.js';
 import {assertSecureTransport} from '../site/transport.js';
 import {ArcGISClient, type CallContext} from '../token/arcgis-client.js';
@@ -250,6 +251,11 @@ export abstract class ArcGISAuthBase {
 		// The first request went to a server: the portal it names becomes the handler's site.
 		this.#site ??= {origin: new URL(portalUrl.origin), root: plan.portalRoot};
 		const portal = this.#site;
+		if (!isOwnedBy(plan.portalRoot, portal.root)) {
+			// Another first request bound another portal while this server was being read.
+			throw this.#federation.notFederated(root, plan.portalRoot, portal.root);
+		}
+
 		if (plan.kind === 'portal') {
 			return this.#siteSource(portalUrl, portal, call);
 		}

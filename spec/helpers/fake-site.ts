@@ -122,6 +122,13 @@ export class FakeSite {
 				return;
 			}
 
+			if (form.has('serverUrl') && !form.has('password')) {
+				// A portal's federation exchange: a server token for a valid portal token.
+				const valid = this.valid.has(form.get('token') ?? '');
+				callback(null, [200, valid ? this.issue() : {error: {code: 498, message: 'Invalid token.', details: []}}]);
+				return;
+			}
+
 			if (form.get('password') !== this.options.password) {
 				callback(null, [200, {error: {code: 400, message: 'Unable to generate token.', details: ['Invalid username or password.']}}]);
 				return;
