@@ -26,7 +26,7 @@ export async function demoCommand(args: string[], io: CliIo): Promise<number> {
 	}
 
 	const say = (line: string) => io.stdout.write(`${line}\n`);
-	const emu = await startEmulator({tokenLifetimeSeconds: 60});
+	const emu = await startEmulator({tokenLifetimeSeconds: 60, federatedServers: ['hosting', 'imagery', 'raster']});
 	try {
 		say(`ArcGIS emulator running at ${emu.url} (user demo / demo1234)\n`);
 
@@ -52,6 +52,12 @@ export async function demoCommand(args: string[], io: CliIo): Promise<number> {
 		const session = createSession({auth: new ArcGISPortalTokenAuth('demo', 'demo1234')});
 		const self = await session.get(`${emu.portalUrl}/sharing/rest/portals/self?f=json`).json<{name: string; user: {username: string; role: string}}>();
 		say(`5. createSession with ArcGISPortalTokenAuth: portal "${self.name}", signed in as ${self.user.username} (${self.user.role})`);
+
+		const before = emu.stats.tokenCalls;
+		const servers = await Promise.all(emu.federatedServerUrls.map(async root => session.get(`${root}/rest/services?f=json`).json<{services: unknown[]}>()));
+		say(
+			`   the same session on ${servers.length} servers federated with the portal: ${servers.map(server => server.services.length).join(' + ')} services, ${emu.stats.tokenCalls - before} server tokens (one per server, from the portal)`,
+		);
 
 		const wrong = new ArcGISServerTokenAuth('demo', 'not-the-password');
 		const errors = await Promise.allSettled([1, 2, 3].map(async () => got(`${emu.serverUrl}/rest/services?f=json`, {hooks: wrong.hooks})));
