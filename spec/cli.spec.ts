@@ -206,6 +206,35 @@ describe('the arcgis-auth CLI on a PKI site', () => {
 		assert.equal((JSON.parse(hosted.stdout) as {services?: unknown[]}).services?.length, 2);
 	});
 
+	it('runs a PKI emulator with federated servers from the command line, writing the client certificate files', async () => {
+		const pkiDir = join(dir, 'pki');
+		let stop!: () => void;
+		const stopped = new Promise<void>(resolve => {
+			stop = resolve;
+		});
+		const stdout = new PassThrough();
+		let out = '';
+		const ready = new Promise<void>(resolve => {
+			stdout.on('data', chunk => {
+				out += String(chunk);
+				if (out.includes('Ctrl-C to stop.')) {
+					resolve();
+				}
+			});
+		});
+		const io: CliIo = {stdout, stderr: new PassThrough() as unknown as NodeJS.WriteStream, stdin: new PassThrough() as unknown as NodeJS.ReadStream, env: {}, stopped};
+		const running = main(['emulator', '--client-certificates', pkiDir, '--federated', 'hosting', '--federated', 'gis2'], io);
+		await ready;
+		const root = /federated server: (\S+)\/rest\/services/.exec(out.split('\n').find(line => line.includes('/gis2/')) ?? '')?.[1];
+		assert.match(root ?? '', /^https:\/\/127\.0\.0\.1:\d+\/gis2$/);
+		const pki = ['--cert', join(pkiDir, 'client.crt'), '--key', join(pkiDir, 'client.key'), '--cacert', join(pkiDir, 'emulator.crt')];
+		const run = await cli(['request', `${root}/rest/services?f=json`, '--auth', 'portal', ...pki]);
+		assert.equal(run.code, 0, run.stderr);
+		stop();
+		assert.equal(await running, 0);
+		assert.equal((await cli(['emulator', '--federated', 'Not A Name'])).code, 2);
+	});
+
 	it('says what is missing without a certificate, and names an unreadable file', async () => {
 		const missing = await cli(['request', `${emu.portalUrl}/sharing/rest/portals/self?f=json`, '--cacert', file('ca.pem')]);
 		assert.equal(missing.code, 3);

@@ -1,4 +1,6 @@
-import {startEmulator, type EmulatorOptions} from '../../emulator/index.js';
+import {mkdirSync, writeFileSync} from 'node:fs';
+import {join} from 'node:path';
+import {startEmulator, type Emulator, type EmulatorOptions} from '../../emulator/index.js';
 import {parse} from '../common-options.js';
 import {EXIT, UsageError} from '../exit-codes.js';
 import type {CliIo} from '../io.js';
@@ -17,6 +19,10 @@ Options:
       --latency MS          added to every response
       --lockout-after N     lock a user after N failed logins
       --user NAME:PASSWORD  a user (repeatable; replaces demo)
+      --federated NAME      a server federated with the portal at /NAME (repeatable; default hosting)
+      --client-certificates DIR
+                            PKI: HTTPS that wants a client certificate from a CA made at start;
+                            writes client.crt, client.key and emulator.crt (to trust) into DIR
   -h, --help                this help
 `;
 
@@ -33,6 +39,21 @@ function number(value: string | undefined, name: string): number | undefined {
 	return parsed;
 }
 
+/** Writes the PKI files a client needs; the key readable by its owner only. */
+function writePki(dir: string, emulator: Emulator): string[] {
+	mkdirSync(dir, {recursive: true});
+	const files = [
+		['client.crt', emulator.clientCertificate!.certificate, 0o644, 'client certificate (PEM)'],
+		['client.key', emulator.clientCertificate!.key, 0o600, 'its key'],
+		['emulator.crt', emulator.certificate!, 0o644, "the emulator's own certificate, to trust"],
+	] as const;
+	return files.map(([name, text, mode, what]) => {
+		const path = join(dir, name);
+		writeFileSync(path, text, {mode});
+		return `${what}: ${path}`;
+	});
+}
+
 export async function emulatorCommand(args: string[], io: CliIo): Promise<number> {
 	const {values, positionals} = parse(args, {
 		port: {type: 'string'},
@@ -43,6 +64,8 @@ export async function emulatorCommand(args: string[], io: CliIo): Promise<number
 		latency: {type: 'string'},
 		'lockout-after': {type: 'string'},
 		user: {type: 'string', multiple: true},
+		federated: {type: 'string', multiple: true},
+		'client-certificates': {type: 'string'},
 		help: {type: 'boolean', short: 'h', default: false},
 	});
 	if (values.help) {
@@ -67,8 +90,11 @@ export async function emulatorCommand(args: string[], io: CliIo): Promise<number
 
 		return [pair.slice(0, index), pair.slice(index + 1)] as const;
 	});
+	const pkiDir = values['client-certificates'];
 	const options: EmulatorOptions = {
-		https: values.https,
+		https: values.https || pkiDir !== undefined,
+		clientCertificates: pkiDir !== undefined,
+		...(values.federated ? {federatedServers: values.federated} : {}),
 		webTier: values['web-tier'] ? 'negotiate-ntlm' : false,
 		...(errorsAs ? {errorsAs} : {}),
 		...(users ? {users: Object.fromEntries(users)} : {}),
@@ -85,13 +111,23 @@ export async function emulatorCommand(args: string[], io: CliIo): Promise<number
 		}
 	}
 
-	const emulator = await startEmulator(options);
+	let emulator: Awaited<ReturnType<typeof startEmulator>>;
+	try {
+		emulator = await startEmulator(options);
+	} catch (error: unknown) {
+		// The emulator checks its options (federated server names...): a usage error here.
+		throw error instanceof TypeError ? new UsageError(error.message) : error;
+	}
+
+	const written = pkiDir === undefined ? [] : writePki(pkiDir, emulator);
 	io.stdout.write(
 		[
 			`ArcGIS emulator on ${emulator.url}`,
 			`  server: ${emulator.serverUrl}/rest/services?f=json`,
 			`  portal: ${emulator.portalUrl}/sharing/rest/portals/self?f=json`,
+			...emulator.federatedServerUrls.map(root => `  federated server: ${root}/rest/services?f=json`),
 			...(emulator.httpUrl ? [`  http (redirects to https): ${emulator.httpUrl}`] : []),
+			...written.map(line => `  ${line}`),
 			`  users:  ${users ? users.map(([name]) => name).join(', ') : 'demo (password demo1234)'}`,
 			'Ctrl-C to stop.',
 			'',
