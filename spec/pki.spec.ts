@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import {execFileSync} from 'node:child_process';
 import {createServer} from 'node:https';
 import type {AddressInfo} from 'node:net';
-import {rootCertificates, type TLSSocket} from 'node:tls';
+import type {TLSSocket} from 'node:tls';
 import {mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
@@ -12,7 +12,6 @@ import {generate} from 'selfsigned';
 import {ArcGISPortalAuth, ArcGISServerTokenAuth, ArcGISTokenAuth, TokenAuthenticationError, createSession} from '../lib/index.js';
 import {useEmulator} from './helpers/emulator.js';
 import {withoutNock} from './helpers/local-site.js';
-import {resolveTls} from '../lib/tls/client-certificate.js';
 
 /** A PKCS#12 file of a certificate and key, made with the openssl command (Node cannot write one). */
 function toPfx(certificate: string, key: string, passphrase: string): Buffer {
@@ -123,13 +122,6 @@ describe('PKI: client certificates, against the emulator', () => {
 			other.close();
 			other.closeAllConnections();
 		}
-	});
-
-	it('trusts certificateAuthority in addition to Node’s own authorities, not instead of them', () => {
-		const {certificateAuthority} = resolveTls({certificateAuthority: emu.certificate!});
-		assert.ok(Array.isArray(certificateAuthority), 'a list');
-		assert.equal(certificateAuthority.length, rootCertificates.length + 1);
-		assert.ok(certificateAuthority.includes(rootCertificates[0]!) && certificateAuthority.includes(emu.certificate!), 'both kinds in it');
 	});
 
 	it('checks the PKI options by name, never echoing them', () => {

@@ -1,4 +1,3 @@
-import {rootCertificates} from 'node:tls';
 import type {NormalizedOptions} from 'got';
 import {TokenAuthenticationError} from '../errors.js';
 import {redactUrl} from '../site/redact.js';
@@ -16,7 +15,7 @@ export type TlsOptions = {
 	pfx?: CertificateMaterial;
 	/** Passphrase of `pfx` or of an encrypted `key`. */
 	passphrase?: string;
-	/** Certificate authorities to trust for the site's own certificate (an internal PKI), PEM, in addition to Node's own. */
+	/** Certificate authorities to trust for the site's own certificate (an internal PKI), PEM. Default: Node's. */
 	certificateAuthority?: CertificateMaterial | CertificateMaterial[];
 };
 
@@ -71,12 +70,6 @@ export function resolveTls(options: TlsOptions): TlsMaterial {
 		if (options[field] !== undefined) {
 			material[field] = options[field];
 		}
-	}
-
-	if (certificateAuthority !== undefined) {
-		// Node's `ca` replaces its trust store; added to it instead, public sites (ArcGIS Online, a
-		// federated server with a public certificate) stay verifiable next to the internal PKI.
-		material.certificateAuthority = [...rootCertificates, ...authorities];
 	}
 
 	return material;
