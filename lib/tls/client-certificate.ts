@@ -15,7 +15,12 @@ export type TlsOptions = {
 	pfx?: CertificateMaterial;
 	/** Passphrase of `pfx` or of an encrypted `key`. */
 	passphrase?: string;
-	/** Certificate authorities to trust for the site's own certificate (an internal PKI), PEM. Default: Node's. */
+	/**
+	Certificate authorities to trust for the site's own certificate (an internal PKI), PEM. As got's
+	`https.certificateAuthority` (and Python's `verify='ca.pem'`), they replace Node's own for the
+	site's requests; add `tls.rootCertificates` to the list if public certificates must verify too.
+	Default: Node's.
+	*/
 	certificateAuthority?: CertificateMaterial | CertificateMaterial[];
 };
 
