@@ -9,7 +9,7 @@ import {join} from 'node:path';
 import {inspect} from 'node:util';
 import got from 'got';
 import {generate} from 'selfsigned';
-import {ArcGISPortalAuth, ArcGISServerTokenAuth, ArcGISTokenAuth, TokenAuthenticationError, createSession} from '../lib/index.js';
+import {ArcGISPortalAuth, ArcGISPortalTokenAuth, ArcGISServerTokenAuth, ArcGISTokenAuth, TokenAuthenticationError, createSession} from '../lib/index.js';
 import {useEmulator} from './helpers/emulator.js';
 import {withoutNock} from './helpers/local-site.js';
 
@@ -103,24 +103,58 @@ describe('PKI: client certificates, against the emulator', () => {
 		assert.ok(!text.includes(key.split('\n')[1]!) && !text.includes('not-needed-pass-9'), 'the error does not show the key');
 	});
 
-	it('does not offer the client certificate to another host after a redirect', async () => {
+	/** A host that asks for client certificates without requiring them, and notes per path whether one came. */
+	async function notingHost(answer: (path: string) => unknown) {
 		const fixture = (name: string) => readFileSync(new URL(`fixtures/tls/${name}`, import.meta.url));
-		const offered: boolean[] = [];
-		const other = createServer({cert: fixture('cert.pem'), key: fixture('key.pem'), requestCert: true, rejectUnauthorized: false}, (request, response) => {
-			offered.push(Object.keys((request.socket as TLSSocket).getPeerCertificate()).length > 0);
-			response.end('{}');
+		const offered: Array<[string, boolean]> = [];
+		const server = createServer({cert: fixture('cert.pem'), key: fixture('key.pem'), requestCert: true, rejectUnauthorized: false}, (request, response) => {
+			offered.push([(request.url ?? '').split('?')[0]!, Object.keys((request.socket as TLSSocket).getPeerCertificate()).length > 0]);
+			response.setHeader('content-type', 'application/json');
+			response.end(JSON.stringify(answer(request.url ?? '')));
 		});
-		await new Promise<void>(resolve => other.listen(0, '127.0.0.1', resolve));
+		await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
+		return {
+			url: `https://localhost:${(server.address() as AddressInfo).port}`,
+			certificate: fixture('cert.pem').toString(),
+			offered,
+			close() {
+				server.close();
+				server.closeAllConnections();
+			},
+		};
+	}
+
+	it('does not offer the client certificate to a public server a portal handler passes on', async () => {
+		const host = await notingHost(path => (path.includes('/rest/info') ? {currentVersion: 11.3, authInfo: {isTokenBasedSecurity: false}} : {services: []}));
 		try {
-			const target = `https://localhost:${(other.address() as AddressInfo).port}/elsewhere`;
+			const auth = new ArcGISPortalTokenAuth('demo', 'demo1234', {...pem(), certificateAuthority: [emu.certificate!, host.certificate]});
+			const s = createSession({auth});
+			await s.get(`${emu.portalUrl}/sharing/rest/portals/self?f=json`, {https: {certificateAuthority: [emu.certificate!, host.certificate]}});
+			await s.get(`${host.url}/public/rest/services?f=json`, {https: {certificateAuthority: host.certificate}});
+			assert.deepEqual(
+				host.offered.filter(([path]) => path === '/public/rest/services'),
+				[['/public/rest/services', false]],
+			);
+		} finally {
+			host.close();
+		}
+	});
+
+	it('does not offer the client certificate to another host after a redirect', async () => {
+		const host = await notingHost(() => ({}));
+		try {
+			const target = `${host.url}/elsewhere`;
 			const auth = new ArcGISTokenAuth(emu.issueToken().token, {certificate: emu.clientCertificate!.certificate, key: emu.clientCertificate!.key});
-			const https = {certificateAuthority: [emu.certificate!, fixture('cert.pem').toString()]};
+			const https = {certificateAuthority: [emu.certificate!, host.certificate]};
 			await got(target, {https});
 			await got(`${emu.url}/redirect/302?to=${encodeURIComponent(target)}`, {hooks: auth.hooks, https});
-			assert.deepEqual(offered, [false, false], 'no certificate offered to the other host');
+			assert.deepEqual(
+				host.offered.map(([, was]) => was),
+				[false, false],
+				'no certificate offered to the other host',
+			);
 		} finally {
-			other.close();
-			other.closeAllConnections();
+			host.close();
 		}
 	});
 

@@ -361,17 +361,20 @@ export abstract class ArcGISAuthBase {
 
 		try {
 			let next = state;
-			if (applyTls(options, this.#settings.tls)) {
-				next = {...next, tls: true};
-			}
-
 			if (state.placement !== undefined || !hasCallerToken(options)) {
 				next = await this.#placeToken(options, url, target, next);
 			}
 
 			// The web tier guards the portal's origin; a federated server elsewhere takes its token alone.
-			if (this.#webTier && this.#site && isSameOriginOrUpgrade(this.#site.origin, url)) {
+			const onSiteOrigin = this.#site !== undefined && isSameOriginOrUpgrade(this.#site.origin, url);
+			if (this.#webTier && onSiteOrigin) {
 				next = {...next, web: await this.#webTier.beforeRequest(options, url, next.web)};
+			}
+
+			// The client certificate says who the user is: for the site's host and the servers federated
+			// with it (they got a token), not for a public server a portal handler merely passed on.
+			if ((onSiteOrigin || next.placement !== undefined) && applyTls(options, this.#settings.tls)) {
+				next = {...next, tls: true};
 			}
 
 			writeState(options, this.#contextKey, next);
