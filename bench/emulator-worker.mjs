@@ -4,43 +4,22 @@ import {parentPort, workerData} from 'node:worker_threads';
 import {startEmulator} from '../dist/emulator/index.js';
 
 const emulator = await startEmulator(workerData ?? {});
+
+/** What each command does; its return value (if any) is the answer. */
+const commands = {
+	stats() {
+		const {counts, tokenCalls, failedLogins, requests} = emulator.stats;
+		return {counts: {...counts}, tokenCalls, failedLogins, requests};
+	},
+	revoke: () => emulator.revokeAllTokens(),
+	revokeServer: serverUrl => emulator.revokeServerTokens(serverUrl),
+	reset: () => emulator.resetStats(),
+	setOptions: options => emulator.setOptions(options),
+	close: async () => emulator.close(),
+};
+
 parentPort.postMessage({ready: true, url: emulator.url, serverUrl: emulator.serverUrl, portalUrl: emulator.portalUrl});
 parentPort.on('message', async ({id, command, options}) => {
-	switch (command) {
-		case 'stats': {
-			const {counts, tokenCalls, failedLogins, requests} = emulator.stats;
-			parentPort.postMessage({id, result: {counts: {...counts}, tokenCalls, failedLogins, requests}});
-			break;
-		}
-
-		case 'revoke': {
-			emulator.revokeAllTokens();
-			parentPort.postMessage({id});
-			break;
-		}
-
-		case 'revokeServer': {
-			emulator.revokeServerTokens(options);
-			parentPort.postMessage({id});
-			break;
-		}
-
-		case 'reset': {
-			emulator.resetStats();
-			parentPort.postMessage({id});
-			break;
-		}
-
-		case 'setOptions': {
-			emulator.setOptions(options);
-			parentPort.postMessage({id});
-			break;
-		}
-
-		case 'close': {
-			await emulator.close();
-			parentPort.postMessage({id});
-			break;
-		}
-	}
+	const result = await commands[command](options);
+	parentPort.postMessage(result === undefined ? {id} : {id, result});
 });
