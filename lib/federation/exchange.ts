@@ -3,7 +3,7 @@ import {debug} from '../debug.js';
 import {TokenAuthenticationError} from '../errors.js';
 import type {ResolvedOptions} from '../options.js';
 import {redactUrl} from '../site/redact.js';
-import {networkError, type CallContext} from '../token/arcgis-client.js';
+import {callOptions, networkError, type CallContext} from '../token/arcgis-client.js';
 import {parseTokenResponse, type IssuedToken} from '../token/issued-token.js';
 import {tokenForm} from '../token/token-form.js';
 import type {AuthHooks} from '../handlers/arcgis-auth-base.js';
@@ -41,9 +41,7 @@ export class TokenExchange {
 		try {
 			const response = await this.#through.post(endpoint, {
 				form: tokenForm(this.#settings, {serverUrl: serverRoot}),
-				...(call.timeout ? {timeout: call.timeout} : {}),
-				...(call.agent ? {agent: call.agent} : {}),
-				...(call.dnsLookup ? {dnsLookup: call.dnsLookup} : {}),
+				...callOptions(call),
 			});
 			return parseTokenResponse(
 				{statusCode: response.statusCode, body: response.body, date: response.headers.date},

@@ -13,6 +13,15 @@ export type CallContext = {
 	dnsLookup?: OptionsInit['dnsLookup'];
 };
 
+/** The got options a call borrows from its CallContext (only those the caller set). */
+export function callOptions(call: CallContext): Pick<OptionsInit, 'timeout' | 'agent' | 'dnsLookup'> {
+	return {
+		...(call.timeout ? {timeout: call.timeout} : {}),
+		...(call.agent ? {agent: call.agent} : {}),
+		...(call.dnsLookup ? {dnsLookup: call.dnsLookup} : {}),
+	};
+}
+
 export type RawAnswer = {
 	statusCode: number;
 	body: string;
@@ -59,9 +68,7 @@ export class ArcGISClient {
 		try {
 			const response = await this.#got(url, {
 				...request,
-				...(call.timeout ? {timeout: call.timeout} : {}),
-				...(call.agent ? {agent: call.agent} : {}),
-				...(call.dnsLookup ? {dnsLookup: call.dnsLookup} : {}),
+				...callOptions(call),
 			});
 			return {statusCode: response.statusCode, body: response.body, date: response.headers.date, rawHeaders: response.rawHeaders};
 		} catch (error: unknown) {
