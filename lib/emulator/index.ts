@@ -12,7 +12,7 @@ import {portalRoutes} from './routes/portal.js';
 import {redirectRoutes} from './routes/redirects.js';
 import {federatedRoutes, isFederatedPath, serverRoutes} from './routes/server.js';
 import {EmulatorStats, type LogEntry} from './stats.js';
-import {TokenStore} from './token-store.js';
+import {TokenStore, serverKey} from './token-store.js';
 
 export type {EmulatorOptions, ErrorStyle} from './options.js';
 export type {TokenPlace} from './request.js';
@@ -226,7 +226,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
 			context.tokens.revokeAll();
 		},
 		revokeServerTokens(serverUrl) {
-			context.tokens.revokeServer(serverUrl.replace(/\/+$/, '').toLowerCase());
+			context.tokens.revokeServer(serverKey(serverUrl));
 		},
 		setOptions(changes) {
 			context.options = resolveEmulatorOptions({

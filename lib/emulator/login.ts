@@ -1,5 +1,6 @@
 import {signedInUser, type EmulatorContext} from './context.js';
 import type {EmulatorRequest} from './request.js';
+import {serverKey} from './token-store.js';
 import {adminError, json, restError, withStatus, type Reply} from './responses.js';
 
 type LoginKind = 'server' | 'admin' | 'portal';
@@ -77,8 +78,8 @@ export function exchangeToken(request: EmulatorRequest, context: EmulatorContext
 
 /** A server token for the federated server named by `serverUrl`, for `owner`; the portal makes none for other servers. */
 function serverToken(request: EmulatorRequest, context: EmulatorContext, owner: string, how: 'exchangeToken' | 'login'): Reply {
-	const serverUrl = (request.form.get('serverUrl') ?? '').replace(/\/+$/, '').toLowerCase();
-	const federated = context.options.federatedServers.map(name => `${context.origin}/${name}`.toLowerCase());
+	const serverUrl = serverKey(request.form.get('serverUrl') ?? '');
+	const federated = context.options.federatedServers.map(name => serverKey(`${context.origin}/${name}`));
 	if (!federated.includes(serverUrl)) {
 		return restError(400, 'Unable to generate token.', [`'${serverUrl}' is not a server federated with this portal.`]);
 	}

@@ -17,6 +17,11 @@ type Issued = {
 
 export type TokenCheck = 'valid' | 'missing' | 'invalid';
 
+/** A server root as server-scoped tokens name it: lower case, no trailing slash (ArcGIS paths ignore case). */
+export function serverKey(url: string): string {
+	return url.replace(/\/+$/, '').toLowerCase();
+}
+
 /**
 The emulator's tokens: random (never derived from the password), with an expiry, an optional
 referer binding and a scope; `revokeAll()` is what an administrator's "invalidate tokens" does.

@@ -1,5 +1,6 @@
 import {requireToken, type Route} from '../context.js';
 import {generateToken} from '../login.js';
+import {serverKey} from '../token-store.js';
 import {adminError, json} from '../responses.js';
 
 const OPERATION = /^\/arcgis\/admin\/services\/([^/]+\.(?:mapserver|featureserver|gpserver|imageserver))(?:\/(start|stop|status))?$/;
@@ -16,7 +17,7 @@ export const adminRoutes: Route = (request, context) => {
 	}
 
 	context.stats.count('admin');
-	const denied = requireToken(request, context, {serverRoot: `${context.origin}/arcgis`.toLowerCase(), adminShape: true, bodyOnly: request.method === 'POST'});
+	const denied = requireToken(request, context, {serverRoot: serverKey(`${context.origin}/arcgis`), adminShape: true, bodyOnly: request.method === 'POST'});
 	if (denied) {
 		return denied;
 	}

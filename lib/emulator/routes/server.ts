@@ -1,4 +1,5 @@
 import {requireToken, type Route} from '../context.js';
+import {serverKey} from '../token-store.js';
 import {generateToken} from '../login.js';
 import {json, type Reply} from '../responses.js';
 
@@ -38,7 +39,7 @@ function serverAt(name: string, federated: boolean): Route {
 	const prefix = `/${name}`;
 	return (request, context) => {
 		const {path} = request;
-		const serverRoot = `${context.origin}${prefix}`.toLowerCase();
+		const serverRoot = serverKey(`${context.origin}${prefix}`);
 		const rest = path.slice(prefix.length);
 		const counter = federated ? `${name}.` : '';
 		if (rest === '/rest/info') {
@@ -107,13 +108,32 @@ const standalone = serverAt('arcgis', false);
 /** The standalone ArcGIS Server under `/arcgis`, with its own token service (not federated). */
 export const serverRoutes: Route = (request, context) => (request.path.startsWith('/arcgis/') ? standalone(request, context) : undefined);
 
+/** The federated server a path belongs to (its name), if any. */
+function federatedName(path: string, names: readonly string[]): string | undefined {
+	const name = path.split('/')[1] ?? '';
+	return names.includes(name) ? name : undefined;
+}
+
 /** Whether a path belongs to one of the emulator's federated servers. */
 export function isFederatedPath(path: string, names: readonly string[]): boolean {
-	return names.includes(path.split('/')[1] ?? '');
+	return federatedName(path, names) !== undefined;
 }
+
+// One route per federated server name, made on first use rather than on every request.
+const federated = new Map<string, Route>();
 
 /** The servers federated with the emulator's portal, under `/<name>` each (option `federatedServers`). */
 export const federatedRoutes: Route = (request, context) => {
-	const name = request.path.split('/')[1] ?? '';
-	return context.options.federatedServers.includes(name) ? serverAt(name, true)(request, context) : undefined;
+	const name = federatedName(request.path, context.options.federatedServers);
+	if (name === undefined) {
+		return undefined;
+	}
+
+	let route = federated.get(name);
+	if (!route) {
+		route = serverAt(name, true);
+		federated.set(name, route);
+	}
+
+	return route(request, context);
 };
