@@ -107,11 +107,7 @@ describe('federation decisions (nock)', () => {
 	useNock();
 	const PORTAL = 'https://gis.example.com';
 	const portalOf = () => new FakeSite(PORTAL, {root: '/portal'});
-	const serverAt = (origin: string, owner: string | undefined, tokenBased = true, root = '/server') => {
-		const server = new FakeSite(origin, {root, tokenBased});
-		server.infoReply = () => ({status: 200, body: {currentVersion: 11.3, ...(owner ? {owningSystemUrl: owner} : {}), authInfo: {isTokenBasedSecurity: tokenBased}}});
-		return server;
-	};
+	const serverAt = (origin: string, owner: string | undefined, tokenBased = true, root = '/server') => new FakeSite(origin, {root, tokenBased, ...(owner ? {owningSystemUrl: owner} : {})});
 
 	it('sends nothing to a token-secured server federated with another portal: NOT_FEDERATED, naming both', async () => {
 		const portal = portalOf();
@@ -210,8 +206,7 @@ describe('federation with a portal behind IWA (nock, NTLM)', () => {
 		const portal = new FakeIwaSite('https://portal.example.com', path =>
 			/generateToken/i.test(path) ? {token: 'server-token-1', expires: Date.now() + 3_600_000} : {owningSystemUrl: 'https://portal.example.com/portal', authInfo: {isTokenBasedSecurity: true}},
 		);
-		const server = new FakeSite('https://server.example.com', {root: '/server'});
-		server.infoReply = () => ({status: 200, body: {currentVersion: 11.3, owningSystemUrl: 'http://PORTAL.example.com/portal/', authInfo: {isTokenBasedSecurity: true}}});
+		const server = new FakeSite('https://server.example.com', {root: '/server', owningSystemUrl: 'http://PORTAL.example.com/portal/'});
 		server.valid.add('server-token-1');
 		const s = createSession({auth: new ArcGISPortalAuth('EXAMPLE\\alice', 'pw', {tokenIn: 'header'})});
 		await s.get('https://portal.example.com/portal/sharing/rest/portals/self?f=json');

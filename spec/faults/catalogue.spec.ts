@@ -321,8 +321,7 @@ const cases: Case[] = [
 		`the federation exchange answers ${how}: TOKEN_SERVICE_ERROR for that server alone, nothing leaked`,
 		async evidence => {
 			const portal = new FakeSite(ORIGIN, {root: '/portal', password: CANARY_PASSWORD, tokenPrefix: CANARY_TOKEN});
-			const server = new FakeSite('https://fed.example.com', {root: '/server', tokenPrefix: CANARY_TOKEN});
-			server.infoReply = () => ({status: 200, body: {currentVersion: 11.3, owningSystemUrl: `${ORIGIN}/portal`, authInfo: {isTokenBasedSecurity: true}}});
+			const server = new FakeSite('https://fed.example.com', {root: '/server', tokenPrefix: CANARY_TOKEN, owningSystemUrl: `${ORIGIN}/portal`});
 			const auth = new ArcGISPortalTokenAuth('alice', CANARY_PASSWORD);
 			evidence.handlers.push(auth);
 			const s = createSession({auth});
@@ -338,8 +337,7 @@ const cases: Case[] = [
 		'a server federated with another portal: NOT_FEDERATED, the portal token nowhere',
 		async evidence => {
 			new FakeSite(ORIGIN, {root: '/portal', password: CANARY_PASSWORD, tokenPrefix: CANARY_TOKEN});
-			const server = new FakeSite('https://other.example.com', {root: '/server', tokenPrefix: CANARY_TOKEN});
-			server.infoReply = () => ({status: 200, body: {currentVersion: 11.3, owningSystemUrl: 'https://other.example.com/portal', authInfo: {isTokenBasedSecurity: true}}});
+			const server = new FakeSite('https://other.example.com', {root: '/server', tokenPrefix: CANARY_TOKEN, owningSystemUrl: 'https://other.example.com/portal'});
 			const auth = new ArcGISPortalTokenAuth('alice', CANARY_PASSWORD);
 			evidence.handlers.push(auth);
 			const s = createSession({auth});

@@ -24,6 +24,8 @@ export type FakeSiteOptions = {
 	password?: string;
 	/** How issued tokens start (a canary prefix lets hygiene specs find any leak). */
 	tokenPrefix?: string;
+	/** rest/info names this portal as the server's owner (a federated server). */
+	owningSystemUrl?: string;
 };
 
 /**
@@ -47,7 +49,7 @@ export class FakeSite {
 		tokenValid ? {status: 200, body: {ok: true}} : {status: 200, body: {error: {code: 498, message: 'Invalid token.', details: []}}};
 
 	infoReply: (() => {status: number; body: string | object; headers?: Record<string, string>}) | undefined;
-	readonly options: Required<Omit<FakeSiteOptions, 'tokenServicesUrl'>> & {tokenServicesUrl: string};
+	readonly options: Required<Omit<FakeSiteOptions, 'tokenServicesUrl' | 'owningSystemUrl'>> & Pick<FakeSiteOptions, 'owningSystemUrl'> & {tokenServicesUrl: string};
 	#counter = 0;
 
 	constructor(origin: string, options: FakeSiteOptions = {}) {
@@ -60,6 +62,7 @@ export class FakeSite {
 			lifetimeMs: options.lifetimeMs ?? 60 * 60 * 1000,
 			password: options.password ?? 'right-password',
 			tokenPrefix: options.tokenPrefix ?? 'tok',
+			owningSystemUrl: options.owningSystemUrl,
 		};
 		this.#mount();
 	}
@@ -90,7 +93,8 @@ export class FakeSite {
 				return [status, body, headers ?? {}];
 			}
 
-			return [200, {currentVersion: 11.3, authInfo: {isTokenBasedSecurity: this.options.tokenBased, tokenServicesUrl: this.options.tokenServicesUrl}}];
+			const owner = this.options.owningSystemUrl === undefined ? {} : {owningSystemUrl: this.options.owningSystemUrl};
+			return [200, {currentVersion: 11.3, ...owner, authInfo: {isTokenBasedSecurity: this.options.tokenBased, tokenServicesUrl: this.options.tokenServicesUrl}}];
 		});
 
 		const tokenPath = (uri: string): boolean => {
