@@ -21,6 +21,7 @@ import {SiteRules, type SiteKind, type TokenEndpoint} from './site-rules.js';
 import type {Site} from './site.js';
 import {convertGetToPost} from '../http/force-post.js';
 import {isStreamBody} from '../http/form-body.js';
+import {redactRequestError} from '../http/error-redaction.js';
 import {isInvalidTokenResponse} from '../http/invalid-token.js';
 import {readState, writeState, type RequestState} from '../http/request-state.js';
 import {choosePlacement, hasCallerToken, placeToken, removeToken} from '../http/token-placement.js';
@@ -264,8 +265,7 @@ export abstract class ArcGISAuthBase {
 		this.#exchange ??= new TokenExchange(this.hooks, this.#settings, this.#kind.name);
 		const exchange = this.#exchange;
 		// Every token the handler holds is scrubbed from the portal's messages, with the password.
-		const secrets = () => [this.#password, ...[...this.#sources.values()].map(held => held.current?.token)];
-		return {key, source: this.#source(key, `server token for ${redactUrl(root)}`, async args => exchange.serverToken(root, portal.root, args, secrets()))};
+		return {key, source: this.#source(key, `server token for ${redactUrl(root)}`, async args => exchange.serverToken(root, portal.root, args, this.#secrets()))};
 	}
 
 	/**
@@ -500,6 +500,10 @@ export abstract class ArcGISAuthBase {
 			}
 		}
 
+		if (options?.context && state.source !== undefined) {
+			redactRequestError(error, this.#secrets());
+		}
+
 		if (options?.context && (state.source !== undefined || state.tls) && Object.getOwnPropertyDescriptor(error, 'options')?.enumerable) {
 			// The options of a request the handler authenticated carry its token or private key; keep them
 			// reachable but out of util.inspect and JSON.stringify of the caller's error.
@@ -507,6 +511,11 @@ export abstract class ArcGISAuthBase {
 		}
 
 		return error;
+	}
+
+	/** Every secret the handler holds: what must never be seen in a message it hands on. */
+	#secrets(): Array<string | undefined> {
+		return [this.#password, this.#given?.value, ...[...this.#sources.values()].map(source => source.current?.token)];
 	}
 
 	/**

@@ -24,6 +24,17 @@ export function redactUrl(input: URL | string): string {
 	return url.toString();
 }
 
+/** `name=value` of a secret parameter inside free text (got's messages quote whole URLs). */
+const SECRET_PAIR = new RegExp(`([?&;](?:${[...SECRET_PARAMS].join('|')})=)[^&;#\\s"'<>]*`, 'gi');
+
+/**
+A text fit for a message or a log: secret query values of any URL quoted in it replaced, and then
+every given secret (a token that travelled elsewhere, a password a server echoed) scrubbed.
+*/
+export function redactText(text: string, secrets: ReadonlyArray<string | undefined>): string {
+	return scrub(text.replace(SECRET_PAIR, '$1REDACTED'), secrets);
+}
+
 /** Replaces every occurrence of the given secrets in a text (server messages may echo input). */
 export function scrub(text: string, secrets: ReadonlyArray<string | undefined>): string {
 	let result = text;

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import {inspect} from 'node:util';
 import {setDebugSink} from '../../lib/debug.js';
+import {errorViews} from '../helpers/error-views.js';
 
 /** The password every fault case logs in with; it must never be seen again. */
 export const CANARY_PASSWORD = 'Canary-Pa55word-7f3e';
@@ -28,7 +29,7 @@ export class Evidence {
 
 	texts(): string[] {
 		return [
-			...this.errors.flatMap(error => [String((error as Error).message), String((error as Error).stack), inspect(error, {depth: 6}), JSON.stringify(error) ?? '']),
+			...this.errors.flatMap(error => errorViews(error)),
 			...this.warnings.flatMap(warning => [warning.message, String(warning.stack)]),
 			...this.debug,
 			...this.handlers.flatMap(handler => [inspect(handler, {depth: 6, showHidden: true}), JSON.stringify(handler)]),

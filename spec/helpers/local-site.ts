@@ -4,6 +4,9 @@ import {readFileSync} from 'node:fs';
 import type {AddressInfo, Socket} from 'node:net';
 import nock from 'nock';
 
+/** A spec's own answer for a path: return true when it answered (or chose never to answer). */
+export type Route = (request: IncomingMessage, response: ServerResponse, url: URL) => boolean;
+
 export type Received = {
 	method: string;
 	path: string;
@@ -22,6 +25,8 @@ what nock cannot model: sockets, keep-alive, content-length on the wire, TLS ver
 export class LocalSite {
 	readonly received: Received[] = [];
 	readonly tokens = new Set<string>();
+	/** Consulted first for every request that is not rest/info or generateToken. */
+	route: Route | undefined;
 	url = '';
 	#server: Server;
 	#sockets = new Set<Socket>();
@@ -95,6 +100,10 @@ export class LocalSite {
 				const token = `local-${++this.#count}`;
 				this.tokens.add(token);
 				send(200, {token, expires: Date.now() + 3_600_000, ssl: false});
+				return;
+			}
+
+			if (this.route?.(request, response, url)) {
 				return;
 			}
 
