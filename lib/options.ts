@@ -30,6 +30,12 @@ export type AuthOptions = TlsOptions & {
 	refreshMargin?: number;
 	/** Allow credentials and tokens over plain http to hosts that are not loopback. Default `false`. */
 	allowHttp?: boolean;
+	/**
+	The deadline, in milliseconds, of each of the handler's own calls (site discovery, generateToken,
+	the federation exchange). Default `30000`. A request waiting for one of them gives up sooner by
+	its own `timeout.request` or `signal`.
+	*/
+	callTimeout?: number;
 };
 
 /** Options of the general handlers (ArcGISServerAuth, ArcGISPortalAuth), on top of {@link AuthOptions}. */
@@ -54,12 +60,20 @@ export type ResolvedOptions = {
 	expiration: number | undefined;
 	refreshMarginMs: number;
 	allowHttp: boolean;
+	callTimeoutMs: number;
 	spn: string | undefined;
 	mutualAuth: MutualAuth;
 	workstation: string | undefined;
 	/** Client certificate and CA for PKI sites; secrets, never shown. */
 	tls: TlsMaterial;
 };
+
+/**
+The default deadline of each of the handler's own calls. A site that accepts the connection and
+never answers would otherwise hang a script (and the CLI) for ever; a real generateToken answers in
+well under a second, a cold ArcGIS Server in a few.
+*/
+export const DEFAULT_CALL_TIMEOUT_MS = 30_000;
 
 const PLACEMENTS: readonly TokenPlacement[] = ['auto', 'query', 'header'];
 const CLIENTS: readonly TokenClient[] = ['referer', 'requestip', 'ip'];
@@ -105,7 +119,15 @@ function positive(name: string, value: unknown, unit: string): number | undefine
 	return value;
 }
 
-/** Applies the defaults of the product contract and rejects what cannot work, by name. */
+function callTimeout(value: unknown): number {
+	const ms = positive('callTimeout', value, 'milliseconds') ?? DEFAULT_CALL_TIMEOUT_MS;
+	if (ms < 1) {
+		throw invalid('option callTimeout must be at least 1 millisecond.');
+	}
+
+	return ms;
+}
+
 function optionalText(name: string, value: unknown, example: string): string | undefined {
 	if (value !== undefined && (typeof value !== 'string' || value.trim() === '' || /[\r\n]/.test(value))) {
 		throw invalid(`option ${name} must be a non-empty string such as ${example}.`);
@@ -114,6 +136,7 @@ function optionalText(name: string, value: unknown, example: string): string | u
 	return value;
 }
 
+/** Applies the defaults of the product contract and rejects what cannot work, by name. */
 export function resolveOptions(options: AuthOptions & WebTierOptions = {}): ResolvedOptions {
 	if (typeof options !== 'object' || options === null) {
 		throw invalid('options must be an object.');
@@ -153,6 +176,7 @@ export function resolveOptions(options: AuthOptions & WebTierOptions = {}): Reso
 		expiration,
 		refreshMarginMs: (positive('refreshMargin', options.refreshMargin, 'seconds') ?? 120) * 1000,
 		allowHttp: flag('allowHttp', options.allowHttp, false),
+		callTimeoutMs: callTimeout(options.callTimeout),
 		spn: optionalText('spn', options.spn, "'HTTP@gis.example.com'"),
 		mutualAuth: oneOf('mutualAuth', options.mutualAuth, MUTUAL, 'optional'),
 		workstation: optionalText('workstation', options.workstation, "'WS01'"),

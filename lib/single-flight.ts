@@ -1,26 +1,44 @@
+import {SharedCall, type Patience} from './shared-call.js';
+
 /**
-Computes a value once and shares it: concurrent callers wait on the same promise. A failure is
-not kept — the next caller tries again — which suits look-ups that carry no credentials.
+Computes a value once and shares it: concurrent callers wait on the same call, each on its own
+terms (see {@link SharedCall}). A failure is not kept — the next caller tries again — which suits
+look-ups that carry no credentials.
 */
 export class SingleFlight<T> {
+	readonly #what: string;
 	#value: {ok: true; value: T} | undefined;
-	#inFlight: Promise<T> | undefined;
+	#inFlight: SharedCall<T> | undefined;
 
-	async get(compute: () => Promise<T>): Promise<T> {
+	/** `what` names the look-up in the message of a request that gave up waiting for it. */
+	constructor(what: string) {
+		this.#what = what;
+	}
+
+	async get(compute: (signal: AbortSignal) => Promise<T>, patience?: Patience): Promise<T> {
 		if (this.#value) {
 			return this.#value.value;
 		}
 
-		this.#inFlight ??= (async () => {
-			try {
-				const value = await compute();
-				this.#value = {ok: true, value};
-				return value;
-			} finally {
-				this.#inFlight = undefined;
-			}
-		})();
-		return this.#inFlight;
+		if (!this.#inFlight || this.#inFlight.abandoned) {
+			const call = new SharedCall<T>(async signal => {
+				try {
+					const value = await compute(signal);
+					if (this.#inFlight === call) {
+						this.#value = {ok: true, value};
+					}
+
+					return value;
+				} finally {
+					if (this.#inFlight === call) {
+						this.#inFlight = undefined;
+					}
+				}
+			});
+			this.#inFlight = call;
+		}
+
+		return this.#inFlight.wait(patience, this.#what);
 	}
 
 	clear(): void {

@@ -3,12 +3,13 @@ import {debug} from '../debug.js';
 import {TokenAuthenticationError} from '../errors.js';
 import type {ResolvedOptions} from '../options.js';
 import {redactUrl} from '../site/redact.js';
-import {callOptions, networkError, type CallContext} from '../token/arcgis-client.js';
+import {readCapped} from '../http/capped-answer.js';
+import {answerTooLarge, callOptions, networkError, type CallContext} from '../token/arcgis-client.js';
 import {parseTokenResponse, type IssuedToken} from '../token/issued-token.js';
 import {tokenForm} from '../token/token-form.js';
 import type {AuthHooks} from '../handlers/arcgis-auth-base.js';
 
-type Settings = Pick<ResolvedOptions, 'client' | 'referer' | 'ip' | 'expiration' | 'verify' | 'refreshMarginMs' | 'tls'>;
+type Settings = Pick<ResolvedOptions, 'client' | 'referer' | 'ip' | 'expiration' | 'verify' | 'refreshMarginMs' | 'tls' | 'callTimeoutMs'>;
 
 /**
 Portal token → server token: the portal's generateToken with `serverUrl`. It is sent through the
@@ -39,10 +40,13 @@ export class TokenExchange {
 		const endpoint = new URL(`${portalRoot}/sharing/rest/generateToken`);
 		debug('%s: asking %s for a server token for %s', this.#label, redactUrl(endpoint), redactUrl(serverRoot));
 		try {
-			const response = await this.#through.post(endpoint, {
-				form: tokenForm(this.#settings, {serverUrl: serverRoot}),
-				...callOptions(call),
-			});
+			const response = await readCapped(
+				this.#through.post(endpoint, {
+					form: tokenForm(this.#settings, {serverUrl: serverRoot}),
+					...callOptions(call, this.#settings.callTimeoutMs),
+				}),
+				() => answerTooLarge('TOKEN_SERVICE_ERROR', endpoint),
+			);
 			return parseTokenResponse(
 				{statusCode: response.statusCode, body: response.body, date: response.headers.date},
 				{url: endpoint, refreshMarginMs: this.#settings.refreshMarginMs, now: Date.now(), secrets},

@@ -73,14 +73,14 @@ export class Federation {
 	async #info(serverRoot: string, call: CallContext): Promise<ServerInfo> {
 		let flight = this.#infos.get(serverRoot);
 		if (!flight) {
-			flight = new SingleFlight<ServerInfo>();
+			flight = new SingleFlight<ServerInfo>(`the federation look-up of ${redactUrl(serverRoot)}`);
 			this.#infos.set(serverRoot, flight);
 		}
 
-		return flight.get(async () => {
+		return flight.get(async signal => {
 			const infoUrl = new URL(`${serverRoot}/rest/info?f=json`);
 			debug('%s: reading %s for federation', this.#label, infoUrl.href);
-			const answer = await this.#client.getJson(infoUrl, call);
+			const answer = await this.#client.getJson(infoUrl, {...call, signal});
 			if (answer.statusCode === 401 && this.#hasWebTier) {
 				return {webTier: readChallenges(answer), infoUrl};
 			}
@@ -95,7 +95,7 @@ export class Federation {
 
 			const security = parseSiteInfo(answer, infoUrl, new URL(`${serverRoot}/tokens/generateToken`));
 			return {tokenBased: security.tokenBased, owningSystemUrl: security.owningSystemUrl};
-		});
+		}, call.patience);
 	}
 
 	/** The error for a token-secured server that names another portal (or none) than the handler's. */

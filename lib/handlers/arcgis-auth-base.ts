@@ -10,6 +10,7 @@ import {Federation} from '../federation/federation.js';
 import {isOwnedBy} from '../federation/owning-system.js';
 import {applyTls, clientCertificateError, hasClientCertificate, removeTls} from '../tls/client-certificate.js';
 import {assertSecureTransport} from '../site/transport.js';
+import {patienceOf} from '../shared-call.js';
 import {ArcGISClient, type CallContext} from '../token/arcgis-client.js';
 import {tokenForm} from '../token/token-form.js';
 import {TokenExchange} from '../federation/exchange.js';
@@ -87,7 +88,7 @@ export abstract class ArcGISAuthBase {
 		this.#username = username;
 		this.#password = password;
 		this.#settings = resolveOptions(options);
-		this.#client = new ArcGISClient(this.#settings.verify, this.#settings.tls);
+		this.#client = new ArcGISClient(this.#settings.verify, this.#settings.tls, this.#settings.callTimeoutMs);
 		this.#webTier = kind.webTier
 			? new WebTier({
 					label: kind.name,
@@ -216,7 +217,7 @@ export abstract class ArcGISAuthBase {
 	}
 
 	/** The token source under a key (a token endpoint, or a federated server); one per key, made on first use. */
-	#source(key: string, label: string, fetch: (call: CallContext) => Promise<IssuedToken>): TokenSource<CallContext> {
+	#source(key: string, label: string, fetch: (call: CallContext, signal: AbortSignal) => Promise<IssuedToken>): TokenSource<CallContext> {
 		let source = this.#sources.get(key);
 		if (!source) {
 			source = new TokenSource(`${this.#kind.name} ${label}`, fetch);
@@ -233,7 +234,7 @@ export abstract class ArcGISAuthBase {
 		}
 
 		const key = endpoint.forServer === undefined ? endpoint.url.href : `${endpoint.url.href} for ${endpoint.forServer}`;
-		return {key, source: this.#source(key, redactUrl(endpoint.url), async args => this.#fetchToken(endpoint, args))};
+		return {key, source: this.#source(key, redactUrl(endpoint.url), async (args, signal) => this.#fetchToken(endpoint, {...args, signal}))};
 	}
 
 	/** A federated server's token source: its own server token, or (ArcGIS Online hosting) the portal's. */
@@ -265,7 +266,7 @@ export abstract class ArcGISAuthBase {
 		this.#exchange ??= new TokenExchange(this.hooks, this.#settings, this.#kind.name);
 		const exchange = this.#exchange;
 		// Every token the handler holds is scrubbed from the portal's messages, with the password.
-		return {key, source: this.#source(key, `server token for ${redactUrl(root)}`, async args => exchange.serverToken(root, portal.root, args, this.#secrets()))};
+		return {key, source: this.#source(key, `server token for ${redactUrl(root)}`, async (args, signal) => exchange.serverToken(root, portal.root, {...args, signal}, this.#secrets()))};
 	}
 
 	/**
@@ -341,7 +342,7 @@ export abstract class ArcGISAuthBase {
 
 		// Checked before logging in: a token that could not be used must not cost a login.
 		assertSecureTransport(url, 'a token', {allowHttp: this.#settings.allowHttp});
-		const token = await found.source.get(call);
+		const token = await found.source.get(call, call.patience);
 		assertSecureTransport(url, 'a token', {allowHttp: this.#settings.allowHttp, sslOnly: token.ssl});
 		this.#lastSource = found.source;
 		return {token, key: found.key};
@@ -384,7 +385,7 @@ export abstract class ArcGISAuthBase {
 	}
 
 	async #placeToken(options: NormalizedOptions, url: URL, target: Target, state: RequestState): Promise<RequestState> {
-		const found = await this.#tokenFor(url, target, {timeout: options.timeout, agent: options.agent, dnsLookup: options.dnsLookup});
+		const found = await this.#tokenFor(url, target, {patience: patienceOf(options), agent: options.agent, dnsLookup: options.dnsLookup});
 		if (!found) {
 			return state;
 		}

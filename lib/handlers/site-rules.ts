@@ -44,7 +44,7 @@ export class SiteRules {
 	readonly #label: string;
 	readonly #webTier: WebTier | undefined;
 	readonly #certificateIsIdentity: () => boolean;
-	#posture = new SingleFlight<Posture>();
+	#posture = new SingleFlight<Posture>('the site discovery (rest/info)');
 	#warned = false;
 
 	constructor(kind: SiteKind, client: ArcGISClient, label: string, webTier: WebTier | undefined, certificateIsIdentity: () => boolean = () => false) {
@@ -67,7 +67,7 @@ export class SiteRules {
 			return {url: new URL(`${site.root}/sharing/rest/generateToken`)};
 		}
 
-		const posture = await this.#posture.get(async () => this.#probe(site, call));
+		const posture = await this.#posture.get(async signal => this.#probe(site, {...call, signal}), call.patience);
 		if (posture.mode === 'anonymous' && !this.#warned) {
 			this.#warned = true;
 			// The original's behaviour: say so once and carry on without a token.

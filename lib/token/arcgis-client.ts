@@ -1,22 +1,33 @@
-import got, {RequestError, type Agents, type Delays, type OptionsInit} from 'got';
+import got, {RequestError, type Agents, type OptionsInit} from 'got';
 import {TokenAuthenticationError} from '../errors.js';
+import {readCapped, MAX_ANSWER_BYTES} from '../http/capped-answer.js';
+import type {Patience} from '../shared-call.js';
 import {redactUrl} from '../site/redact.js';
 import {clientCertificateError, type TlsMaterial} from '../tls/client-certificate.js';
 
 /** What the handler's own calls borrow from the request that triggered them. */
 export type CallContext = {
-	/** The caller's timeouts: a hanging token service fails the request in the caller's time. */
-	timeout?: Partial<Delays>;
+	/**
+	How long the request that needs this call waits for it (its own timeout and signal). The call
+	itself is shared and keeps its own deadline; see SharedCall.
+	*/
+	patience?: Patience;
+	/** The shared call's signal: aborted when every request waiting for it has given up. */
+	signal?: AbortSignal;
 	/** The caller's agents: the token call reuses the session's keep-alive connections. */
 	agent?: Agents;
 	/** The caller's name resolution: the site must resolve the same way for the handler's calls. */
 	dnsLookup?: OptionsInit['dnsLookup'];
 };
 
-/** The got options a call borrows from its CallContext (only those the caller set). */
-export function callOptions(call: CallContext): Pick<OptionsInit, 'timeout' | 'agent' | 'dnsLookup'> {
+/**
+The got options of one of the handler's own calls: its own deadline (a site that accepts and never
+answers must not hang the script), the shared call's signal, and what it borrows from the caller.
+*/
+export function callOptions(call: CallContext, deadlineMs: number): Pick<OptionsInit, 'timeout' | 'agent' | 'dnsLookup' | 'signal'> {
 	return {
-		...(call.timeout ? {timeout: call.timeout} : {}),
+		timeout: {request: deadlineMs},
+		...(call.signal ? {signal: call.signal} : {}),
 		...(call.agent ? {agent: call.agent} : {}),
 		...(call.dnsLookup ? {dnsLookup: call.dnsLookup} : {}),
 	};
@@ -37,9 +48,12 @@ the handler's hooks, so these calls never authenticate themselves recursively.
 export class ArcGISClient {
 	readonly #got: typeof got;
 	readonly #tls: TlsMaterial;
+	readonly #deadlineMs: number;
 
-	constructor(verify: boolean, tls: TlsMaterial = {}) {
+	/** `deadlineMs`: the deadline of each call (the handler's `callTimeout`). */
+	constructor(verify: boolean, tls: TlsMaterial, deadlineMs: number) {
 		this.#tls = tls;
+		this.#deadlineMs = deadlineMs;
 		this.#got = got.extend({
 			// A PKI site wants the client certificate on discovery and generateToken too.
 			https: {rejectUnauthorized: verify, ...tls},
@@ -53,7 +67,7 @@ export class ArcGISClient {
 
 	/** GET a JSON endpoint; redirects are followed (nothing secret travels). */
 	async getJson(url: URL, call: CallContext): Promise<RawAnswer> {
-		return this.#send(url, call, {method: 'GET', followRedirect: true});
+		return this.#send(url, call, {method: 'GET', followRedirect: true}, 'DISCOVERY_FAILED');
 	}
 
 	/**
@@ -61,20 +75,29 @@ export class ArcGISClient {
 	holds a password, which must not follow a Location header anywhere.
 	*/
 	async postForm(url: URL, form: Record<string, string>, call: CallContext): Promise<RawAnswer> {
-		return this.#send(url, call, {method: 'POST', form, followRedirect: false});
+		return this.#send(url, call, {method: 'POST', form, followRedirect: false}, 'TOKEN_SERVICE_ERROR');
 	}
 
-	async #send(url: URL, call: CallContext, request: {method: 'GET' | 'POST'; form?: Record<string, string>; followRedirect: boolean}): Promise<RawAnswer> {
+	async #send(
+		url: URL,
+		call: CallContext,
+		request: {method: 'GET' | 'POST'; form?: Record<string, string>; followRedirect: boolean},
+		tooLargeCode: 'DISCOVERY_FAILED' | 'TOKEN_SERVICE_ERROR',
+	): Promise<RawAnswer> {
 		try {
-			const response = await this.#got(url, {
-				...request,
-				...callOptions(call),
-			});
+			const response = await readCapped(this.#got(url, {...request, ...callOptions(call, this.#deadlineMs)}), () => answerTooLarge(tooLargeCode, url));
 			return {statusCode: response.statusCode, body: response.body, date: response.headers.date, rawHeaders: response.rawHeaders};
 		} catch (error: unknown) {
-			throw error instanceof RequestError ? networkError(error, url, this.#tls) : error;
+			throw error instanceof RequestError && !(error instanceof TokenAuthenticationError) ? networkError(error, url, this.#tls) : error;
 		}
 	}
+}
+
+/** An answer larger than any real rest/info or token answer (see MAX_ANSWER_BYTES). */
+export function answerTooLarge(code: 'DISCOVERY_FAILED' | 'TOKEN_SERVICE_ERROR', url: URL): TokenAuthenticationError {
+	return new TokenAuthenticationError(code, `${redactUrl(url)} answered more than ${MAX_ANSWER_BYTES / 1024 / 1024} MiB; a real ArcGIS answer is a few hundred bytes, so it was not read further.`, {
+		url,
+	});
 }
 
 /**

@@ -1,5 +1,6 @@
 import {debug} from '../debug.js';
 import type {TokenAuthenticationError} from '../errors.js';
+import {SharedCall, type Patience} from '../shared-call.js';
 import {isJudgedFailure, type IssuedToken} from './issued-token.js';
 
 /** A token together with the generation that identifies it without repeating it. */
@@ -14,16 +15,17 @@ A failure the server judged (wrong password, refused client) is kept and returne
 caller until {@link reset}: the Python original retried on every request and locked accounts.
 */
 export class TokenSource<FetchArgs> {
-	readonly #fetch: (args: FetchArgs) => Promise<IssuedToken>;
+	readonly #fetch: (args: FetchArgs, signal: AbortSignal) => Promise<IssuedToken>;
 	readonly #label: string;
 	#current: CurrentToken | undefined;
-	#inFlight: Promise<CurrentToken> | undefined;
+	#inFlight: SharedCall<CurrentToken> | undefined;
 	#failure: TokenAuthenticationError | undefined;
 	#generation = 0;
 	/** Bumped by reset(): a fetch started before a reset must not store its late result. */
 	#epoch = 0;
 
-	constructor(label: string, fetch: (args: FetchArgs) => Promise<IssuedToken>) {
+	/** `fetch` gets the shared call's signal: aborted once every request waiting for it has given up. */
+	constructor(label: string, fetch: (args: FetchArgs, signal: AbortSignal) => Promise<IssuedToken>) {
 		this.#label = label;
 		this.#fetch = fetch;
 	}
@@ -33,8 +35,11 @@ export class TokenSource<FetchArgs> {
 		return this.#current;
 	}
 
-	/** A token that is not yet due for refresh, fetching one if needed. */
-	async get(args: FetchArgs, now = Date.now()): Promise<CurrentToken> {
+	/**
+	A token that is not yet due for refresh, fetching one if needed. A request waits for a fetch
+	another started on its own `patience` (its timeout and signal), not on the first caller's.
+	*/
+	async get(args: FetchArgs, patience?: Patience, now = Date.now()): Promise<CurrentToken> {
 		if (this.#failure !== undefined) {
 			throw this.#failure;
 		}
@@ -44,8 +49,21 @@ export class TokenSource<FetchArgs> {
 			return current;
 		}
 
-		this.#inFlight ??= this.#start(args);
-		return this.#inFlight;
+		if (!this.#inFlight || this.#inFlight.abandoned) {
+			const epoch = this.#epoch;
+			const call: SharedCall<CurrentToken> = new SharedCall(async signal => {
+				try {
+					return await this.#start(args, signal, epoch);
+				} finally {
+					if (this.#inFlight === call) {
+						this.#inFlight = undefined;
+					}
+				}
+			});
+			this.#inFlight = call;
+		}
+
+		return this.#inFlight.wait(patience, `a token (${this.#label})`);
 	}
 
 	/**
@@ -67,11 +85,10 @@ export class TokenSource<FetchArgs> {
 		this.#epoch++;
 	}
 
-	async #start(args: FetchArgs): Promise<CurrentToken> {
-		const epoch = this.#epoch;
+	async #start(args: FetchArgs, signal: AbortSignal, epoch: number): Promise<CurrentToken> {
 		debug('%s: fetching a token', this.#label);
 		try {
-			const issued = await this.#fetch(args);
+			const issued = await this.#fetch(args, signal);
 			const token = {...issued, generation: ++this.#generation};
 			if (epoch === this.#epoch) {
 				this.#current = token;
@@ -87,10 +104,6 @@ export class TokenSource<FetchArgs> {
 
 			debug('%s: token fetch failed (%s)', this.#label, judged ? 'kept until reset()' : 'the next request tries again');
 			throw error;
-		} finally {
-			if (epoch === this.#epoch) {
-				this.#inFlight = undefined;
-			}
 		}
 	}
 }

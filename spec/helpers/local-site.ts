@@ -25,7 +25,7 @@ what nock cannot model: sockets, keep-alive, content-length on the wire, TLS ver
 export class LocalSite {
 	readonly received: Received[] = [];
 	readonly tokens = new Set<string>();
-	/** Consulted first for every request that is not rest/info or generateToken. */
+	/** Consulted first for every request (rest/info and generateToken included). */
 	route: Route | undefined;
 	url = '';
 	#server: Server;
@@ -85,6 +85,10 @@ export class LocalSite {
 				response.end(JSON.stringify(payload));
 			};
 
+			if (this.route?.(request, response, url)) {
+				return;
+			}
+
 			const form = new URLSearchParams(body.toString('utf8'));
 			if (url.pathname === '/arcgis/rest/info') {
 				send(200, {currentVersion: 11.3, authInfo: {isTokenBasedSecurity: true, tokenServicesUrl: `${this.url}/arcgis/tokens/generateToken`}});
@@ -100,10 +104,6 @@ export class LocalSite {
 				const token = `local-${++this.#count}`;
 				this.tokens.add(token);
 				send(200, {token, expires: Date.now() + 3_600_000, ssl: false});
-				return;
-			}
-
-			if (this.route?.(request, response, url)) {
 				return;
 			}
 
