@@ -2,7 +2,7 @@ import {debug} from '../debug.js';
 import {TokenAuthenticationError} from '../errors.js';
 import {redactUrl} from '../site/redact.js';
 import {SingleFlight} from '../single-flight.js';
-import type {ArcGISClient, CallContext} from '../token/arcgis-client.js';
+import type {ArcGISClient, CallContext, RawAnswer} from '../token/arcgis-client.js';
 import {parseSiteInfo} from '../token/site-info.js';
 import {readChallenges, type Challenge} from '../web-tier/www-authenticate.js';
 import {isHostedByOnline, isOwnedBy, portalRootFrom} from './owning-system.js';
@@ -18,7 +18,21 @@ How a portal handler authenticates a request to an ArcGIS Server outside its por
 */
 export type ServerPlan = {kind: 'exchange'; portalRoot: string} | {kind: 'portal'; portalRoot: string} | {kind: 'none'} | {kind: 'web-tier'; challenges: Challenge[]; infoUrl: URL};
 
-type ServerInfo = {tokenBased: boolean; owningSystemUrl: string | undefined} | {webTier: Challenge[]; infoUrl: URL};
+type ServerInfo =
+	| {tokenBased: boolean; owningSystemUrl: string | undefined}
+	| {webTier: Challenge[]; infoUrl: URL}
+	/** The root did not answer as an ArcGIS Server; remembered until `until` (local clock). */
+	| {notArcGIS: string; until: number};
+
+/** How long a root that did not answer as an ArcGIS Server passes requests through before it is probed again. */
+export const NOT_ARCGIS_MEMORY_MS = 60_000;
+/** How many server roots the handler remembers; the least recently used is forgotten first. */
+export const MAX_REMEMBERED_ROOTS = 256;
+
+/** A 401 from IIS Integrated Windows Authentication (or Apache's equivalent), not a Basic or bearer realm. */
+function isWebTierChallenge(challenges: readonly Challenge[]): boolean {
+	return challenges.some(challenge => challenge.scheme === 'negotiate' || challenge.scheme === 'ntlm');
+}
 
 /**
 Decides, per server root, whether a portal's token (or a server token made from it) may go there.
@@ -48,6 +62,12 @@ export class Federation {
 		}
 
 		const info = await this.#info(serverRoot, call);
+		if ('notArcGIS' in info) {
+			// Another web API that happens to have a `rest` segment (`/api/rest/v1/...`): its request
+			// goes as it was sent, as for any other origin.
+			return {kind: 'none'};
+		}
+
 		if ('webTier' in info) {
 			return {kind: 'web-tier', challenges: info.webTier, infoUrl: info.infoUrl};
 		}
@@ -72,30 +92,72 @@ export class Federation {
 
 	async #info(serverRoot: string, call: CallContext): Promise<ServerInfo> {
 		let flight = this.#infos.get(serverRoot);
-		if (!flight) {
+		if (flight) {
+			// Most recently used last: the first key is the one to forget.
+			this.#infos.delete(serverRoot);
+		} else {
 			flight = new SingleFlight<ServerInfo>(`the federation look-up of ${redactUrl(serverRoot)}`);
-			this.#infos.set(serverRoot, flight);
 		}
 
-		return flight.get(async signal => {
-			const infoUrl = new URL(`${serverRoot}/rest/info?f=json`);
-			debug('%s: reading %s for federation', this.#label, infoUrl.href);
-			const answer = await this.#client.getJson(infoUrl, {...call, signal});
-			if (answer.statusCode === 401 && this.#hasWebTier) {
-				return {webTier: readChallenges(answer), infoUrl};
+		this.#infos.set(serverRoot, flight);
+		if (this.#infos.size > MAX_REMEMBERED_ROOTS) {
+			this.#infos.delete(this.#infos.keys().next().value!);
+		}
+
+		const info = await flight.get(async signal => this.#read(serverRoot, call, signal), call.patience);
+		if ('notArcGIS' in info && Date.now() >= info.until) {
+			flight.clear();
+			return flight.get(async signal => this.#read(serverRoot, call, signal), call.patience);
+		}
+
+		return info;
+	}
+
+	async #read(serverRoot: string, call: CallContext, signal: AbortSignal): Promise<ServerInfo> {
+		const infoUrl = new URL(`${serverRoot}/rest/info?f=json`);
+		debug('%s: reading %s for federation', this.#label, infoUrl.href);
+		let answer: RawAnswer;
+		try {
+			answer = await this.#client.getJson(infoUrl, {...call, signal});
+		} catch (error: unknown) {
+			return this.#notArcGIS(serverRoot, error, signal);
+		}
+
+		const challenges = answer.statusCode === 401 ? readChallenges(answer) : [];
+		if (isWebTierChallenge(challenges)) {
+			if (this.#hasWebTier) {
+				return {webTier: challenges, infoUrl};
 			}
 
-			if (answer.statusCode === 401) {
-				throw new TokenAuthenticationError(
-					'DISCOVERY_FAILED',
-					`${infoUrl.origin}${infoUrl.pathname} answered HTTP 401: the server is behind web-tier authentication, so its federation cannot be read. Esri's federated setup lets the server's web adaptor allow anonymous access; otherwise use ArcGISServerAuth for this server.`,
-					{url: infoUrl},
-				);
-			}
+			throw new TokenAuthenticationError(
+				'DISCOVERY_FAILED',
+				`${infoUrl.origin}${infoUrl.pathname} answered HTTP 401: the server is behind web-tier authentication, so its federation cannot be read. Esri's federated setup lets the server's web adaptor allow anonymous access; otherwise use ArcGISServerAuth for this server.`,
+				{url: infoUrl},
+			);
+		}
 
+		try {
 			const security = parseSiteInfo(answer, infoUrl, new URL(`${serverRoot}/tokens/generateToken`));
 			return {tokenBased: security.tokenBased, owningSystemUrl: security.owningSystemUrl};
-		}, call.patience);
+		} catch (error: unknown) {
+			return this.#notArcGIS(serverRoot, error, signal);
+		}
+	}
+
+	/**
+	A root that did not answer as an ArcGIS Server (or could not be reached): the portal's token has
+	no business there, and the request is the caller's to send. Remembered for a while, so that not
+	every request to such a host costs a probe. An ArcGIS error body (a server that wants a token for
+	its rest/info) is an answer, and an abandoned call says nothing about the host: both are thrown.
+	*/
+	#notArcGIS(serverRoot: string, error: unknown, signal: AbortSignal): ServerInfo {
+		const unanswered = error instanceof TokenAuthenticationError && error.arcgisError === undefined && (error.code === 'DISCOVERY_FAILED' || error.code === 'NETWORK_ERROR');
+		if (!unanswered || signal.aborted) {
+			throw error;
+		}
+
+		debug('%s: %s is not an ArcGIS Server (%s); its requests pass through', this.#label, redactUrl(serverRoot), error.code);
+		return {notArcGIS: error.code, until: Date.now() + NOT_ARCGIS_MEMORY_MS};
 	}
 
 	/** The error for a token-secured server that names another portal (or none) than the handler's. */
