@@ -146,3 +146,21 @@ describe('rest/info parsing', () => {
 		});
 	}
 });
+
+describe('token answers that no header or URL could carry', () => {
+	const context = {url: new URL('https://gis.example.com/arcgis/tokens/generateToken'), refreshMarginMs: 120_000, now: Date.now(), secrets: []};
+
+	for (const [what, token] of [
+		['CR/LF (a header injection)', 'Abc123\r\nX-Injected: yes'],
+		['a space', 'Abc 123'],
+		['a NUL', 'Abc\u0000123'],
+		['a non-ASCII character', 'Abc\u00e9123'],
+	] as const) {
+		it(`refuses a token with ${what}: TOKEN_SERVICE_ERROR, without repeating it`, () => {
+			assert.throws(
+				() => parseTokenResponse({statusCode: 200, body: JSON.stringify({token, expires: Date.now() + 3_600_000}), date: undefined}, context),
+				(error: unknown) => error instanceof TokenAuthenticationError && error.code === 'TOKEN_SERVICE_ERROR' && /characters no token has/.test(error.message) && !error.message.includes('Abc'),
+			);
+		});
+	}
+});

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import {inspect} from 'node:util';
 import got from 'got';
 import sinon from 'sinon';
-import {ArcGISTokenAuth, TokenAuthenticationError, createSession} from '../lib/index.js';
+import {ArcGISServerTokenAuth, ArcGISTokenAuth, TokenAuthenticationError, createSession} from '../lib/index.js';
 import {startEmulator} from '../lib/emulator/index.js';
 import {useEmulator} from './helpers/emulator.js';
 import {withoutNock} from './helpers/local-site.js';
@@ -84,5 +84,27 @@ describe('ArcGISTokenAuth (a token or API key obtained elsewhere)', () => {
 		}
 
 		assert.throws(() => new ArcGISTokenAuth('k', {expires: Number.NaN}), {code: 'INVALID_OPTION'});
+	});
+
+	it('refuses a given token with characters no header or URL could carry', () => {
+		for (const bad of ['line\r\nX-Injected: yes', 'nul\u0000key', 'caf\u00e9']) {
+			assert.throws(() => new ArcGISTokenAuth(bad), {code: 'INVALID_OPTION'});
+		}
+	});
+
+	it('reset() keeps a given token that is still valid: the next request uses it again', async () => {
+		const {token} = emu.issueToken();
+		const auth = new ArcGISTokenAuth(token, {expires: Date.now() + 3_600_000});
+		await got(`${emu.serverUrl}/rest/services?f=json`, {hooks: auth.hooks});
+		auth.reset();
+		assert.ok((await got(`${emu.serverUrl}/rest/services?f=json`, {hooks: auth.hooks}).json<{services?: unknown}>()).services);
+		assert.equal(auth.token, token);
+	});
+
+	it('has no setCredentials: it logs in with nothing, so there is nothing to replace', () => {
+		const auth = new ArcGISTokenAuth('an-api-key-value');
+		// @ts-expect-error setCredentials is not part of ArcGISTokenAuth.
+		assert.equal(typeof auth.setCredentials, 'undefined');
+		assert.equal(typeof new ArcGISServerTokenAuth('alice', 'pw').setCredentials, 'function');
 	});
 });

@@ -150,14 +150,16 @@ export abstract class ArcGISAuthBase {
 
 		this.#sources.clear();
 		this.#lastSource = undefined;
+		// A given token is not forgotten: it is handed out again, and fails only if it has expired.
+		this.#givenUsed = false;
 		this.#site = undefined;
 		this.#rules.reset();
 		this.#federation.reset();
 		this.#webTier?.reset();
 	}
 
-	/** Replaces the credentials and resets the handler. */
-	setCredentials(username: string, password: string): void {
+	/** @internal Replaces the credentials and resets the handler (the handlers that log in: setCredentials). */
+	protected replaceCredentials(username: string, password: string): void {
 		checkCredentials(username, password, true);
 		this.#username = username;
 		this.#password = password;

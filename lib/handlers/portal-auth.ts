@@ -1,5 +1,5 @@
 import type {AuthOptions, WebTierOptions} from '../options.js';
-import {ArcGISAuthBase} from './arcgis-auth-base.js';
+import {ArcGISPasswordAuth} from './password-auth.js';
 
 /**
 Portal for ArcGIS with token security, or behind the web tier with Kerberos or NTLM (Python:
@@ -11,7 +11,7 @@ const s = createSession({auth: new ArcGISPortalAuth()});
 await s.get('https://gis.example.com/portal/sharing/rest/portals/self?f=json').json();
 ```
 */
-export class ArcGISPortalAuth extends ArcGISAuthBase {
+export class ArcGISPortalAuth extends ArcGISPasswordAuth {
 	constructor(username?: string, password?: string, options?: AuthOptions & WebTierOptions) {
 		super({name: 'ArcGISPortalAuth', site: 'portal', webTier: true}, username, password, options);
 	}

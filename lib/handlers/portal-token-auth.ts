@@ -1,5 +1,5 @@
 import type {AuthOptions} from '../options.js';
-import {ArcGISAuthBase} from './arcgis-auth-base.js';
+import {ArcGISPasswordAuth} from './password-auth.js';
 
 /**
 Token authentication for Portal for ArcGIS and ArcGIS Online (Python:
@@ -11,7 +11,7 @@ const s = createSession({auth: new ArcGISPortalTokenAuth('user', 'secret')});
 await s.get('https://www.arcgis.com/sharing/rest/portals/self?f=json').json();
 ```
 */
-export class ArcGISPortalTokenAuth extends ArcGISAuthBase {
+export class ArcGISPortalTokenAuth extends ArcGISPasswordAuth {
 	constructor(username: string, password: string, options?: AuthOptions) {
 		super({name: 'ArcGISPortalTokenAuth', site: 'portal', webTier: false}, username, password, options);
 	}

@@ -1,5 +1,5 @@
 import type {AuthOptions, WebTierOptions} from '../options.js';
-import {ArcGISAuthBase} from './arcgis-auth-base.js';
+import {ArcGISPasswordAuth} from './password-auth.js';
 
 /**
 ArcGIS Server with token security, or behind the web tier (IIS Integrated Windows Authentication)
@@ -11,7 +11,7 @@ const sso = createSession({auth: new ArcGISServerAuth()});            // Kerbero
 const ntlm = createSession({auth: new ArcGISServerAuth('EXAMPLE\\alice', password)});
 ```
 */
-export class ArcGISServerAuth extends ArcGISAuthBase {
+export class ArcGISServerAuth extends ArcGISPasswordAuth {
 	constructor(username?: string, password?: string, options?: AuthOptions & WebTierOptions) {
 		super({name: 'ArcGISServerAuth', site: 'server', webTier: true}, username, password, options);
 	}

@@ -1,5 +1,5 @@
 import type {AuthOptions} from '../options.js';
-import {ArcGISAuthBase} from './arcgis-auth-base.js';
+import {ArcGISPasswordAuth} from './password-auth.js';
 
 /**
 Token authentication for ArcGIS Server (Python: `ArcGISServerTokenAuth(username, password)`).
@@ -12,7 +12,7 @@ const auth = new ArcGISServerTokenAuth('user', 'secret');
 await got('https://host/arcgis/rest/services?f=json', {hooks: auth.hooks}).json();
 ```
 */
-export class ArcGISServerTokenAuth extends ArcGISAuthBase {
+export class ArcGISServerTokenAuth extends ArcGISPasswordAuth {
 	constructor(username: string, password: string, options?: AuthOptions) {
 		super({name: 'ArcGISServerTokenAuth', site: 'server', webTier: false}, username, password, options);
 	}

@@ -1,5 +1,6 @@
 import {TokenAuthenticationError} from '../errors.js';
 import type {AuthOptions} from '../options.js';
+import {isTokenText} from '../token/issued-token.js';
 import {ArcGISAuthBase} from './arcgis-auth-base.js';
 
 /** Options of {@link ArcGISTokenAuth}: the shared ones, plus the token's expiry when known. */
@@ -9,8 +10,8 @@ export type TokenAuthOptions = AuthOptions & {
 };
 
 function checkToken(token: unknown, expires: unknown): {value: string; expires?: Date} {
-	if (typeof token !== 'string' || token.trim() === '' || /\s/.test(token)) {
-		throw new TokenAuthenticationError('INVALID_OPTION', 'got-arcgis-auth: ArcGISTokenAuth needs the token (or API key) as a non-empty string without spaces.');
+	if (typeof token !== 'string' || !isTokenText(token)) {
+		throw new TokenAuthenticationError('INVALID_OPTION', 'got-arcgis-auth: ArcGISTokenAuth needs the token (or API key) as a non-empty string of printable ASCII without spaces.');
 	}
 
 	if (expires === undefined) {

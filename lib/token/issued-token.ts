@@ -70,6 +70,11 @@ export function parseTokenResponse(response: TokenResponse, context: ParseContex
 		throw fail('TOKEN_SERVICE_ERROR', `${where} answered without a token.`, context);
 	}
 
+	if (!isTokenText(token)) {
+		// A CR/LF would reach got as ERR_INVALID_CHAR in a header (or inject one); nothing real has it.
+		throw fail('TOKEN_SERVICE_ERROR', `${where} answered a token with characters no token has (spaces, control or non-ASCII characters); it was not used.`, context);
+	}
+
 	const rawExpires = value?.expires;
 	const expires = typeof rawExpires === 'string' && rawExpires.trim() !== '' ? Number(rawExpires) : rawExpires;
 	if (typeof expires !== 'number' || !Number.isFinite(expires)) {
@@ -89,6 +94,11 @@ export function parseTokenResponse(response: TokenResponse, context: ParseContex
 		refreshAt: computeRefreshAt(context.now, lifetimeMs, context.refreshMarginMs),
 		ssl: value?.ssl === true,
 	};
+}
+
+/** Printable ASCII without spaces: what ArcGIS tokens and API keys are made of, and what a header, a query and a form carry as is. */
+export function isTokenText(value: string): boolean {
+	return /^[\x21-\x7e]+$/.test(value);
 }
 
 function scrubArcGISError(error: ArcGISErrorObject, secrets: ReadonlyArray<string | undefined>): ArcGISErrorObject {
