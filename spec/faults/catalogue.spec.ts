@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import {createServer, type Server, type ServerResponse} from 'node:http';
-import type {AddressInfo} from 'node:net';
+import type {AddressInfo, Socket} from 'node:net';
 import {Readable} from 'node:stream';
-import got, {HTTPError, MaxRedirectsError, RequestError} from 'got';
+import {createGzip} from 'node:zlib';
+import got, {HTTPError, MaxRedirectsError, ParseError, RequestError, TimeoutError} from 'got';
 import nock from 'nock';
 import sinon from 'sinon';
 import {ArcGISPortalTokenAuth, ArcGISServerAuth, ArcGISServerTokenAuth, TokenAuthenticationError, createSession} from '../../lib/index.js';
@@ -158,6 +159,38 @@ const cases: Case[] = [
 			assert.ok(Date.now() - started < 1500);
 			assert.deepEqual(await got(SERVICES, {hooks: auth.hooks}).json(), {ok: true});
 			assert.equal(fake.tokenCalls, 2);
+		},
+	],
+	[
+		"HTTP 500 with the token in the query (forcePost: false): got's HTTPError, the token taken off it",
+		async evidence => {
+			const fake = site();
+			fake.resource = () => ({status: 500, body: 'Internal Server Error'});
+			const error = await evidence.failure(got(SERVICES, {hooks: serverAuth(evidence, {forcePost: false}).hooks, retry: {limit: 0}}));
+			assert.ok(error instanceof HTTPError && error.response.statusCode === 500);
+			assert.equal(fake.resourceCalls[0]?.tokenIn, 'query');
+			assert.match(error.message, /\?f=json&token=REDACTED$/);
+		},
+	],
+	[
+		"a JSON request answered with HTML, the token in the query (a JSON POST): got's ParseError, the token taken off it",
+		async evidence => {
+			const fake = site();
+			fake.resource = () => ({status: 200, body: '<html>maintenance</html>', headers: {'content-type': 'text/html'}});
+			const error = await evidence.failure(
+				got.post(`${ORIGIN}/arcgis/rest/services/P/FeatureServer/0/addFeatures?f=json`, {hooks: serverAuth(evidence).hooks, json: {features: []}, responseType: 'json'}),
+			);
+			assert.ok(error instanceof ParseError);
+			assert.equal(fake.resourceCalls[0]?.tokenIn, 'query');
+		},
+	],
+	[
+		"generateToken answers a token with CR/LF: TOKEN_SERVICE_ERROR, not got's ERR_INVALID_CHAR",
+		async evidence => {
+			const fake = site();
+			fake.tokenReplies.push({body: {token: `${CANARY_TOKEN}-a\r\nX-Injected: yes`, expires: Date.now() + 3_600_000}});
+			expectCode(await evidence.failure(got(SERVICES, {hooks: serverAuth(evidence, {tokenIn: 'header'}).hooks})), 'TOKEN_SERVICE_ERROR', /characters no token has/);
+			assert.equal(fake.resourceCalls.length, 0);
 		},
 	],
 	[
@@ -466,6 +499,98 @@ const socketCases: Case[] = [
 				const error = await evidence.failure(s.get(`${server.url}/arcgis/rest/services?f=json`, {retry: {limit: 0}}));
 				assert.ok(error instanceof RequestError && !(error instanceof TokenAuthenticationError));
 				assert.deepEqual(await s.get(`${server.url}/arcgis/rest/services?f=json`).json(), {services: []});
+			} finally {
+				await server.close();
+			}
+		},
+	],
+	[
+		'rest/info accepts the connection and never answers: NETWORK_ERROR at callTimeout, the connection closed',
+		async evidence => {
+			const sockets = new Set<Socket>();
+			const server = await listen(createServer(request => request.resume()).on('connection', socket => sockets.add(socket.once('close', () => sockets.delete(socket)))));
+			try {
+				const error = await evidence.failure(got(`${server.url}/arcgis/rest/services?f=json`, {hooks: serverAuth(evidence, {callTimeout: 300}).hooks, retry: {limit: 0}}));
+				expectCode(error, 'NETWORK_ERROR', /rest\/info\?f=json: Timeout awaiting 'request' for 300ms/);
+				await new Promise(resolve => setTimeout(resolve, 50));
+				assert.equal(sockets.size, 0);
+			} finally {
+				await server.close();
+			}
+		},
+	],
+	[
+		'generateToken hangs for one request while another waits with its own timeout: the waiter leaves at its own time',
+		async evidence => {
+			const server = await listen(
+				createServer((request, response) => {
+					request.resume();
+					if ((request.url ?? '').startsWith('/arcgis/rest/info')) {
+						response.end(JSON.stringify({authInfo: {isTokenBasedSecurity: true}}));
+					}
+				}),
+			);
+			try {
+				const auth = serverAuth(evidence, {callTimeout: 1500});
+				const url = `${server.url}/arcgis/rest/services?f=json`;
+				const first = evidence.failure(got(url, {hooks: auth.hooks, retry: {limit: 0}}));
+				const second = await evidence.failure(got(url, {hooks: auth.hooks, retry: {limit: 0}, timeout: {request: 200}}));
+				expectCode(second, 'NETWORK_ERROR', /^Timeout waiting for a token/);
+				expectCode(await first, 'NETWORK_ERROR', /generateToken: Timeout awaiting 'request' for 1500ms/);
+			} finally {
+				await server.close();
+			}
+		},
+	],
+	[
+		"a resource that never answers, the token in the query: got's TimeoutError, the token taken off it",
+		async evidence => {
+			const server = await listenTokenSite('hang', () => undefined);
+			try {
+				const error = await evidence.failure(got(`${server.url}/arcgis/rest/services?f=json`, {hooks: serverAuth(evidence, {tokenIn: 'query'}).hooks, retry: {limit: 0}, timeout: {request: 300}}));
+				assert.ok(error instanceof TimeoutError);
+			} finally {
+				await server.close();
+			}
+		},
+	],
+	[
+		'generateToken answers a gzip bomb: TOKEN_SERVICE_ERROR at 1 MiB, the heap barely moves',
+		async evidence => {
+			const server = await listen(
+				createServer((request, response) => {
+					request.resume();
+					if ((request.url ?? '').startsWith('/arcgis/rest/info')) {
+						response.end(JSON.stringify({authInfo: {isTokenBasedSecurity: true}}));
+						return;
+					}
+
+					response.writeHead(200, {'content-type': 'application/json', 'content-encoding': 'gzip'});
+					const zip = createGzip({level: 1});
+					zip.pipe(response);
+					zip.write(`{"token":"${CANARY_TOKEN}-bomb`);
+					const spaces = Buffer.alloc(1024 * 1024, ' ');
+					let left = 128;
+					const more = () => {
+						while (left-- > 0) {
+							if (!zip.write(spaces)) {
+								zip.once('drain', more);
+								return;
+							}
+						}
+
+						zip.end('"}');
+					};
+
+					more();
+					response.once('close', () => zip.destroy());
+				}),
+			);
+			try {
+				const before = process.memoryUsage().rss;
+				const error = await evidence.failure(got(`${server.url}/arcgis/rest/services?f=json`, {hooks: serverAuth(evidence).hooks, retry: {limit: 0}}));
+				expectCode(error, 'TOKEN_SERVICE_ERROR', /answered more than 1 MiB/);
+				assert.ok(process.memoryUsage().rss - before < 64 * 1024 * 1024);
 			} finally {
 				await server.close();
 			}
