@@ -166,6 +166,63 @@ describe('general handlers: web tier decisions', () => {
 			assert.deepEqual(types(site), ['none', 'ntlm1', 'ntlm3']);
 		});
 
+		// Issue 12, item 5: a site reached by IP address or an alias has no SPN in the KDC. The
+		// first failing request used to switch the site to NTLM before the others failed, and
+		// they then found no fallback "after NTLM" and threw.
+		for (const [name, make, url] of [
+			['ArcGISServerAuth', () => new ArcGISServerAuth('EXAMPLE\\alice', 'pw'), SERVICES],
+			['ArcGISPortalAuth', () => new ArcGISPortalAuth('EXAMPLE\\alice', 'pw'), `${ORIGIN}/portal/sharing/rest/portals/self?f=json`],
+		] as const) {
+			it(`20 concurrent first requests on a site whose SPN the KDC does not know: all fall back to NTLM, after one Kerberos attempt (${name})`, async () => {
+				const kerberos = fakeKerberos();
+				kerberos.first = () => {
+					throw new Error('Server HTTP/127.0.0.1@EXAMPLE.TEST not found in Kerberos database');
+				};
+
+				const site = new FakeIwaSite(ORIGIN);
+				const auth = make();
+				const results = await Promise.allSettled(Array.from({length: 20}, async () => got(url, {hooks: auth.hooks}).json()));
+				assert.deepEqual(
+					results.map(result => (result.status === 'fulfilled' ? result.value : (result.reason as Error).message)),
+					Array.from({length: 20}, () => ({ok: true})),
+				);
+				assert.equal(kerberos.contexts, 1, 'the first attempt decided for all 20');
+				assert.ok(!types(site).includes('Negotiate'), 'no Kerberos token was sent');
+				assert.ok(site.handshakes >= 1);
+			});
+		}
+
+		it('20 concurrent first requests with a working ticket: each waits for the first attempt, then sends its own token', async () => {
+			const kerberos = fakeKerberos();
+			const site = new FakeIwaSite(ORIGIN);
+			const auth = new ArcGISServerAuth('EXAMPLE\\alice', 'pw');
+			await Promise.all(Array.from({length: 20}, async () => got(SERVICES, {hooks: auth.hooks}).json()));
+			assert.equal(kerberos.contexts, 20);
+			const sent = site.authorizations.filter(header => header?.startsWith('Negotiate KRB-'));
+			assert.equal(new Set(sent).size, 20, 'authenticators are single-use: one per request');
+			assert.equal(site.handshakes, 0);
+		});
+
+		it('20 concurrent first requests, Kerberos failing and no NTLM to fall back on: one attempt, the same error for all; a later request tries again', async () => {
+			const kerberos = fakeKerberos();
+			kerberos.first = () => {
+				throw new Error('No Kerberos credentials available');
+			};
+
+			new FakeIwaSite(ORIGIN);
+			const auth = new ArcGISServerAuth();
+			const results = await Promise.allSettled(Array.from({length: 20}, async () => got(SERVICES, {hooks: auth.hooks})));
+			for (const result of results) {
+				assert.equal(result.status, 'rejected');
+				assert.ok(webTierFailed(/no usable Kerberos ticket/)(result.reason), String(result.reason));
+			}
+
+			assert.equal(kerberos.contexts, 1, 'one failing initialisation told all 20');
+			// Not a kept verdict: after kinit, the next request gets a ticket.
+			kerberos.first = () => `KRB-${kerberos.contexts}`;
+			assert.deepEqual(await got(SERVICES, {hooks: auth.hooks}).json(), {ok: true});
+		});
+
 		it('falls back to NTLM when the server rejects the Kerberos token', async () => {
 			fakeKerberos();
 			const site = new FakeIwaSite(ORIGIN);

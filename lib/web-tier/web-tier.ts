@@ -65,6 +65,10 @@ export class WebTier {
 	#failure: TokenAuthenticationError | undefined;
 	#pool = new NtlmPool();
 	#gate: Gate | undefined;
+	/** The site's first Kerberos attempt, while it runs: concurrent first requests wait for it. */
+	#kerberosTrial: Gate | undefined;
+	/** A Kerberos token was made for the site: requests no longer wait for a first attempt. */
+	#kerberosWorks = false;
 	#proven = false;
 	#warned = false;
 
@@ -120,24 +124,9 @@ export class WebTier {
 		}
 
 		if (this.#mode.kind === 'kerberos') {
-			const kerberos = await findKerberos();
-			try {
-				if (!kerberos) {
-					throw new TokenAuthenticationError('WEB_TIER_FAILED', `${KERBEROS_MISSING}.`, {url});
-				}
-
-				const {client, token} = await startKerberos(kerberos, servicePrincipal(url, this.#settings.spn), this.#settings.mutualAuth, url);
-				// Sent pre-emptively: once the site is known to want Negotiate, no 401 round trip per request.
-				options.headers.authorization = `Negotiate ${token}`;
-				return {kind: 'kerberos', client};
-			} catch (error: unknown) {
-				const next = fallbackAfter(this.#order, this.#mode);
-				if (!next) {
-					throw error;
-				}
-
-				debug('%s: Kerberos unavailable (%s); falling back to NTLM', this.#settings.label, error instanceof Error ? error.message : 'error');
-				this.#mode = next;
+			const web = await this.#kerberosBefore(options, url);
+			if (web) {
+				return web;
 			}
 		}
 
@@ -223,8 +212,82 @@ export class WebTier {
 		this.#mode = undefined;
 		this.#failure = undefined;
 		this.#gate = undefined;
+		this.#kerberosTrial = undefined;
+		this.#kerberosWorks = false;
 		this.#proven = false;
 		this.#warned = false;
+	}
+
+	/** A fresh Kerberos token on the request; undefined when the site has fallen back to NTLM. */
+	async #kerberosBefore(options: NormalizedOptions, url: URL): Promise<WebState | undefined> {
+		if (this.#kerberosTrial && !this.#kerberosWorks) {
+			// Concurrent first requests wait for the first attempt: when the KDC does not know the SPN
+			// (a site reached by IP address or an alias), one failure tells them all, instead of each
+			// paying its own round trip to the KDC. After a success each makes its own token below
+			// (an authenticator is single-use).
+			try {
+				await this.#kerberosTrial.promise;
+			} catch (error: unknown) {
+				// Kerberos failed with nothing to fall back on (no NTLM credentials): the same verdict.
+				if (this.#mode?.kind === 'kerberos') {
+					throw error;
+				}
+			}
+
+			if (this.#mode?.kind !== 'kerberos') {
+				return undefined;
+			}
+		}
+
+		// Made before the first await, so that exactly one request runs the trial.
+		const trial = this.#kerberosWorks ? undefined : gate();
+		if (trial) {
+			this.#kerberosTrial = trial;
+		}
+
+		let failure: unknown;
+		try {
+			const {client, token} = await this.#startKerberos(url);
+			this.#kerberosWorks = true;
+			// Sent pre-emptively: once the site is known to want Negotiate, no 401 round trip per request.
+			options.headers.authorization = `Negotiate ${token}`;
+			return {kind: 'kerberos', client};
+		} catch (error: unknown) {
+			failure = error;
+			// Relative to Kerberos, not to the current mode: a concurrent request may already have
+			// switched the site to NTLM, and NTLM is still this request's fallback.
+			const next = fallbackAfter(this.#order, {kind: 'kerberos'});
+			if (!next) {
+				throw error;
+			}
+
+			if (this.#mode?.kind === 'kerberos') {
+				debug('%s: Kerberos unavailable (%s); falling back to NTLM', this.#settings.label, error instanceof Error ? error.message : 'error');
+				this.#mode = next;
+			}
+
+			return undefined;
+		} finally {
+			// Settled only now, after the mode says what happened, so that the waiters read it. The
+			// trial ends here: a failure is not kept, a later request (after kinit, say) tries again.
+			if (trial && this.#kerberosTrial === trial) {
+				this.#kerberosTrial = undefined;
+				if (failure === undefined) {
+					trial.resolve();
+				} else {
+					trial.reject(failure);
+				}
+			}
+		}
+	}
+
+	async #startKerberos(url: URL): Promise<{client: KerberosClient; token: string}> {
+		const kerberos = await findKerberos();
+		if (!kerberos) {
+			throw new TokenAuthenticationError('WEB_TIER_FAILED', `${KERBEROS_MISSING}.`, {url});
+		}
+
+		return startKerberos(kerberos, servicePrincipal(url, this.#settings.spn), this.#settings.mutualAuth, url);
 	}
 
 	#identity(): NtlmIdentity {

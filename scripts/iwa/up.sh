@@ -9,10 +9,13 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 IWA_DIR=${IWA_DIR:-$PWD/.iwa}
 HTTP_PORT=${IWA_HTTP_PORT:-18080}
-KDC_PORT=18088
+KDC_PORT=${IWA_KDC_PORT:-18088}
 REALM=EXAMPLE.TEST
 DOMAIN=EXAMPLE
 HOST=arcgis.example.test
+# Gets no principal: a client that reaches the site as http://127.0.0.1:PORT asks for HTTP/127.0.0.1,
+# which the KDC does not know (a site reached by IP address or an alias). Checked below.
+UNKNOWN_SPN_HOST=127.0.0.1
 USER_NAME=alice
 USER_PASSWORD=alice-pass-1
 # Marks a directory as ours, so that a mistyped IWA_DIR is never wiped.
@@ -256,6 +259,11 @@ while [ -z "$kdc_up" ] || [ -z "$apache_up" ]; do
 	[ "$SECONDS" -lt "$deadline" ] || failed "not up within 20 s (KDC: ${kdc_up:-no}, Apache: ${apache_up:-no})"
 	sleep 0.1
 done
+# The specs need a ticket cache (a domain user's normal state) and a KDC that refuses the address's
+# SPN: a real TGS exchange for each, so that the unknown-SPN specs test what they claim.
+klist -s || failed "no ticket in $IWA_DIR/ccache after kinit"
+unknown_spn=$(kvno "HTTP/$UNKNOWN_SPN_HOST@$REALM" 2>&1) && failed "the KDC knows HTTP/$UNKNOWN_SPN_HOST: the unknown-SPN case would not be tested"
+grep -q 'not found in Kerberos database' <<<"$unknown_spn" || failed "kvno HTTP/$UNKNOWN_SPN_HOST failed for another reason than an unknown SPN: $unknown_spn"
 # Catches a directory on a path www-data cannot traverse (e.g. IWA_DIR under /root).
 runuser -u www-data -- test -r "$IWA_DIR/http.keytab" || failed "www-data cannot read $IWA_DIR/http.keytab (IWA_DIR under a private directory?)"
 trap - ERR
@@ -268,14 +276,17 @@ trap - ERR
 		KRB5_CLIENT_KTNAME "FILE:$IWA_DIR/alice.keytab" \
 		IWA_DIR "$IWA_DIR" \
 		IWA_BASE_URL "http://$HOST:$HTTP_PORT" \
+		IWA_UNKNOWN_SPN_BASE_URL "http://$UNKNOWN_SPN_HOST:$HTTP_PORT" \
 		IWA_HOST "$HOST" \
 		IWA_ADDRESS 127.0.0.1 \
 		IWA_PORT "$HTTP_PORT" \
+		IWA_KDC_PORT "$KDC_PORT" \
 		IWA_USER "$USER_NAME" \
 		IWA_PASSWORD "$USER_PASSWORD" \
 		IWA_DOMAIN "$DOMAIN" \
 		IWA_REALM "$REALM" \
-		IWA_ACCESS_LOG "$IWA_DIR/access.log"
+		IWA_ACCESS_LOG "$IWA_DIR/access.log" \
+		IWA_KDC_LOG "$IWA_DIR/kdc.log"
 } >"$IWA_DIR/env"
 
 log "up: KDC $REALM on 127.0.0.1:$KDC_PORT (pid $kdc_pid), Apache on 127.0.0.1:$HTTP_PORT (pid $apache_pid) with /kerberos /ntlm /anon, user $USER_NAME; . $IWA_DIR/env"

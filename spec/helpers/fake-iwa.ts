@@ -85,8 +85,8 @@ export class FakeIwaSite {
 export type FakeKerberos = {
 	module: KerberosModule;
 	contexts: number;
-	/** What `step('')` does: return a token, or throw like GSS-API without a ticket. */
-	first: () => string;
+	/** What `step('')` does for context number `context` (from 1): return a token, or throw like GSS-API without a ticket. */
+	first: (context: number) => string;
 	/** What verifying the server's token does. */
 	verify: (token: string) => void;
 };
@@ -96,7 +96,7 @@ export function fakeKerberos(present = true): FakeKerberos {
 	forgetKerberosModule();
 	const fake: FakeKerberos = {
 		contexts: 0,
-		first: () => `KRB-${fake.contexts}`,
+		first: context => `KRB-${context}`,
 		verify(token) {
 			if (token !== 'server-proof') {
 				throw new Error('GSS error: token failed verification');
@@ -107,7 +107,8 @@ export function fakeKerberos(present = true): FakeKerberos {
 			GSS_C_MUTUAL_FLAG: 2,
 			GSS_C_SEQUENCE_FLAG: 8,
 			async initializeClient() {
-				fake.contexts++;
+				// Numbered when made: concurrent contexts step later, each must still have its own token.
+				const context = ++fake.contexts;
 				let started = false;
 				return Promise.resolve({
 					contextComplete: false,
@@ -116,7 +117,7 @@ export function fakeKerberos(present = true): FakeKerberos {
 						await Promise.resolve();
 						if (!started) {
 							started = true;
-							return fake.first();
+							return fake.first(context);
 						}
 
 						fake.verify(challenge);

@@ -9,7 +9,11 @@ export const iwa = process.env.IWA_BASE_URL
 			user: process.env.IWA_USER ?? 'alice',
 			password: process.env.IWA_PASSWORD ?? '',
 			domain: process.env.IWA_DOMAIN ?? 'EXAMPLE',
+			realm: process.env.IWA_REALM ?? 'EXAMPLE.TEST',
 			accessLog: process.env.IWA_ACCESS_LOG ?? '',
+			/** The same server by IP address: no principal in the KDC for its SPN (HTTP/127.0.0.1). */
+			unknownSpnBase: process.env.IWA_UNKNOWN_SPN_BASE_URL,
+			kdcLog: process.env.IWA_KDC_LOG,
 		}
 	: undefined;
 
@@ -45,6 +49,13 @@ export function readAccessLog(from = 0): {lines: LogLine[]; size: number} {
 			return {port: Number(port), keepAlive: Number(keepAlive), status: Number(status), method: method ?? '', path: path ?? '', user: (user ?? '').replaceAll('"', '')};
 		});
 	return {lines, size: text.length};
+}
+
+/** How many ticket requests (TGS_REQ) for `principal` the KDC has logged so far. */
+export function kdcRequestsFor(principal: string): number {
+	return readFileSync(iwa!.kdcLog!, 'utf8')
+		.split('\n')
+		.filter(line => line.includes('TGS_REQ') && line.includes(` for ${principal},`)).length;
 }
 
 /** Waits for Apache to write the log lines of requests just answered (it logs after responding). */

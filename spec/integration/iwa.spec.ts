@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
-import got, {type Got} from 'got';
+import got, {type Got, type Response} from 'got';
 import {ArcGISPortalAuth, ArcGISServerAuth, TokenAuthenticationError, createSession, type AuthHooks} from '../../lib/index.js';
 import {findKerberos, forgetKerberosModule} from '../../lib/web-tier/kerberos.js';
+import {DEFAULT_NTLM_CONNECTIONS} from '../../lib/web-tier/ntlm-pool.js';
 import {withoutNock} from '../helpers/local-site.js';
-import {HOW_TO_ENABLE, dnsLookup, iwa, readAccessLog, settleLog, type LogLine} from './iwa-env.js';
+import {HOW_TO_ENABLE, dnsLookup, iwa, kdcRequestsFor, readAccessLog, settleLog, type LogLine} from './iwa-env.js';
 
 type Client = (auth: {hooks: AuthHooks}) => Got;
 // The same suite runs through a session and through plain got with the handler's hooks.
@@ -104,6 +105,79 @@ describe('IWA integration (real KDC, Apache mod_auth_gssapi, gss-ntlmssp)', func
 						(error: unknown) => error instanceof TokenAuthenticationError && error.code === 'WEB_TIER_FAILED' && /mutual authentication failed/.test(error.message),
 					);
 				});
+			});
+
+			// Issue 12, item 5: a domain user with a ticket (the normal state on Windows) on a site whose
+			// SPN the KDC does not know. Reached by IP address, the client asks for HTTP/127.0.0.1, which
+			// has no principal: Kerberos fails at the KDC, and NTLM must take over for every request.
+			describe('Kerberos ticket, site whose SPN the KDC does not know: NTLM', () => {
+				let principal = '';
+				// What one failing Kerberos initialisation costs at the KDC (libkrb5 may ask more than once).
+				let perAttempt = 0;
+				before(async function () {
+					const kerberos = await findKerberos();
+					if (!kerberos || !iwa!.unknownSpnBase || !iwa!.kdcLog) {
+						console.log('    unknown-SPN specs skipped: they need the kerberos package (scripts/iwa/kerberos-module.sh) and an env from the current up.sh.');
+						this.skip();
+					}
+
+					const host = new URL(iwa!.unknownSpnBase).hostname;
+					principal = `HTTP/${host}@${iwa!.realm}`;
+					const before = kdcRequestsFor(principal);
+					const context = await kerberos.initializeClient(`HTTP@${host}`, {mechOID: kerberos.GSS_MECH_OID_SPNEGO});
+					await assert.rejects(context.step(''), /not found in Kerberos database/, 'the KDC must not know the SPN (scripts/iwa/up.sh)');
+					perAttempt = kdcRequestsFor(principal) - before;
+					assert.ok(perAttempt >= 1);
+				});
+
+				for (const [name, make, path, probe] of [
+					['ArcGISServerAuth', (user: string, password: string) => new ArcGISServerAuth(user, password), '/ntlm/arcgis/rest/services', '/ntlm/arcgis/rest/info'],
+					['ArcGISPortalAuth', (user: string, password: string) => new ArcGISPortalAuth(user, password), '/ntlm/portal/sharing/rest/portals/self', '/ntlm/portal/sharing/rest/info'],
+				] as const) {
+					for (const count of [1, 20, 100]) {
+						it(`${name}(user, password): ${count === 1 ? '1 first request succeeds' : `${count} concurrent first requests all succeed`} with NTLM, after one Kerberos attempt`, async () => {
+							const user = `${iwa!.domain}\\${iwa!.user}`;
+							const http = client(make(user, iwa!.password));
+							const kdcBefore = kdcRequestsFor(principal);
+							// All settled before anything is asserted: no request of a failing spec may still be
+							// talking to the KDC or Apache while the next spec counts.
+							let results: Array<PromiseSettledResult<Response>> = [];
+							const lines = await logOf(async () => {
+								results = await Promise.allSettled(Array.from({length: count}, async () => http(`${iwa!.unknownSpnBase}${path}?f=json`)));
+							});
+							const outcome = (result: PromiseSettledResult<Response>) =>
+								result.status === 'fulfilled' ? `${result.value.statusCode} ${String(result.value.headers['x-remote-user'])}` : (result.reason as Error).message;
+							const tally: Record<string, number> = {};
+							for (const result of results) {
+								tally[outcome(result)] = (tally[outcome(result)] ?? 0) + 1;
+							}
+
+							assert.deepEqual(tally, {[`200 ${user}`]: count});
+							// The concurrent first requests waited for one attempt instead of each asking the KDC.
+							const kdc = kdcRequestsFor(principal) - kdcBefore;
+							assert.equal(kdc, perAttempt, `${kdc} ticket requests for ${principal}, ${perAttempt} per attempt`);
+							assert.deepEqual(
+								lines.filter(line => line.path === probe).map(line => line.status),
+								[401],
+								'one anonymous probe',
+							);
+							const resource = lines.filter(line => line.path === path);
+							const served = resource.filter(line => line.status === 200);
+							const challenged = resource.filter(line => line.status === 401);
+							assert.equal(served.length, count);
+							assert.equal(resource.length, count + challenged.length, 'nothing but handshakes and answers');
+							// Each 401 is a Type 1 answered on a connection that then served: no split handshake,
+							// no failed login, no Kerberos token sent; at most one handshake per pooled connection.
+							const connections = new Set(served.map(line => line.port));
+							assert.ok(
+								challenged.every(line => connections.has(line.port)),
+								'every handshake completed on its connection',
+							);
+							assert.ok(challenged.length >= 1 && challenged.length <= Math.min(count, DEFAULT_NTLM_CONNECTIONS), `${challenged.length} handshakes`);
+							console.log(`      measured: ${challenged.length} NTLM handshake(s) on ${connections.size} connection(s), ${kdc} KDC request(s) for ${principal}`);
+						});
+					}
+				}
 			});
 
 			describe('NTLM', () => {
