@@ -22,6 +22,7 @@ import type {Site} from './site.js';
 import {convertGetToPost} from '../http/force-post.js';
 import {isStreamBody} from '../http/form-body.js';
 import {isInvalidTokenResponse} from '../http/invalid-token.js';
+import {ownError} from '../http/own-error.js';
 import {readState, writeState, type RequestState} from '../http/request-state.js';
 import {choosePlacement, hasCallerToken, placeToken, removeToken} from '../http/token-placement.js';
 
@@ -485,7 +486,8 @@ export abstract class ArcGISAuthBase {
 		return retry({context: {[this.#contextKey]: {...state, refreshed: true}}, preserveHooks: true});
 	}
 
-	#beforeError(error: Parameters<BeforeErrorHook>[0]): Error {
+	#beforeError(received: Parameters<BeforeErrorHook>[0]): Error {
+		const error = ownError(received);
 		const {options} = error;
 		const state = options?.context ? readState(options, this.#contextKey) : {};
 		if (options?.context && !error.response) {
