@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Packs the library as npm would publish it and installs the tarball into throwaway consumer
 # projects: the file list, an ESM import, a CommonJS require (Node's require(esm)), a TypeScript
-# consumer type-checked against the shipped types, and the installed CLI.
+# consumer type-checked against the shipped types, the installed CLI, and a consumer whose got is
+# older than ours (one copy, then two).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 work=$(mktemp -d)
@@ -96,4 +97,66 @@ grep -q "org_admin" try.out && grep -q "count: 5" try.out
 echo "README quick start: ok"
 
 npx --no-install arcgis-auth --help | head -n 1
+
+# got is a peer dependency because the library's error extends got's RequestError, and got passes a
+# hook's error through as itself only if it is an instance of its own class. A consumer whose got
+# is older than ours (the floor of the peer range) must get a refused login as
+# TokenAuthenticationError: first as npm installs it (one got), then with a second got forced under
+# the package, as pnpm or a bundler can leave it (the handler's beforeError hook unwraps).
+floor_got=$(node -p "require('$root/package.json').peerDependencies.got.replace(/^\\^/, '')")
+our_got=$(node -p "require('$root/node_modules/got/package.json').version")
+older=$work/older-got
+mkdir -p "$older"
+cd "$older"
+echo '{"name":"older-got","version":"1.0.0","private":true}' > package.json
+npm install --no-audit --no-fund --loglevel=error --save-exact "got@$floor_got" "$work/$tarball" >/dev/null
+installed_got=$(node -p "require('./node_modules/got/package.json').version")
+if [ "$installed_got" != "$floor_got" ] || [ -e node_modules/got-arcgis-auth/node_modules/got ]; then
+	echo "older-got consumer: expected got $floor_got alone, found $installed_got$([ -e node_modules/got-arcgis-auth/node_modules/got ] && echo ' and a nested copy')" >&2
+	exit 1
+fi
+
+cat > refused-login.mjs <<'JS'
+// node refused-login.mjs <copies of got expected>: a wrong password, sent through the consumer's got.
+import got, {RequestError} from 'got';
+import {ArcGISServerTokenAuth, TokenAuthenticationError} from 'got-arcgis-auth';
+import {startEmulator} from 'got-arcgis-auth/emulator';
+const expected = Number(process.argv[2]);
+// One got: the library's error extends the consumer's RequestError.
+const copies = Object.getPrototypeOf(TokenAuthenticationError.prototype) === RequestError.prototype ? 1 : 2;
+const emu = await startEmulator();
+let error;
+try {
+	await got(`${emu.serverUrl}/rest/services?f=json`, {hooks: new ArcGISServerTokenAuth('demo', 'not-the-password').hooks});
+} catch (caught) {
+	error = caught;
+} finally {
+	await emu.close();
+}
+const seen = {copies, instanceofTokenAuthenticationError: error instanceof TokenAuthenticationError, name: error?.name, code: error?.code, url: error?.url, arcgisErrorCode: error?.arcgisError?.code};
+console.log(`  ${JSON.stringify(seen)}`);
+if (copies !== expected) throw new Error(`expected ${expected} copies of got, found ${copies}`);
+if (!seen.instanceofTokenAuthenticationError || seen.code !== 'INVALID_CREDENTIALS' || typeof seen.url !== 'string' || seen.arcgisErrorCode === undefined) {
+	throw new Error('the refused login did not reach the caller as TokenAuthenticationError');
+}
+JS
+echo "got $floor_got in the consumer, one copy:"
+node refused-login.mjs 1
+
+# A complete install of our got, with its dependencies, nested under the package.
+second=$work/second-got
+mkdir -p "$second"
+(cd "$second" && echo '{"name":"second-got","version":"1.0.0","private":true}' > package.json && npm install --no-audit --no-fund --loglevel=error "got@$our_got" >/dev/null)
+mkdir -p node_modules/got-arcgis-auth/node_modules
+cp -R "$second/node_modules/." node_modules/got-arcgis-auth/node_modules/
+echo "got $floor_got in the consumer, got $our_got nested under got-arcgis-auth:"
+node refused-login.mjs 2
+
+# The shipped types against the floor's types (got's hook types changed within 14.x).
+cp "$consumer/consumer.ts" "$consumer/tsconfig.json" .
+rm -rf node_modules/got-arcgis-auth/node_modules
+mkdir -p node_modules/@types && ln -sfn "$root/node_modules/@types/node" node_modules/@types/node
+node "$root/node_modules/typescript/bin/tsc" -p tsconfig.json
+echo "typescript against got $floor_got: ok"
+echo "older got in the consumer: ok"
 echo "package check: ok"

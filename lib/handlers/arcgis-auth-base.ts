@@ -24,6 +24,7 @@ import {convertGetToPost} from '../http/force-post.js';
 import {isStreamBody} from '../http/form-body.js';
 import {redactRequestError} from '../http/error-redaction.js';
 import {isInvalidTokenResponse} from '../http/invalid-token.js';
+import {ownError} from '../http/own-error.js';
 import {readState, writeState, type RequestState} from '../http/request-state.js';
 import {choosePlacement, hasCallerToken, placeToken, removeToken} from '../http/token-placement.js';
 
@@ -488,7 +489,8 @@ export abstract class ArcGISAuthBase {
 		return retry({context: {[this.#contextKey]: {...state, refreshed: true}}, preserveHooks: true});
 	}
 
-	#beforeError(error: Parameters<BeforeErrorHook>[0]): Error {
+	#beforeError(received: Parameters<BeforeErrorHook>[0]): Error {
+		const error = ownError(received);
 		const {options} = error;
 		const state = options?.context ? readState(options, this.#contextKey) : {};
 		if (options?.context && !error.response) {
