@@ -19,3 +19,11 @@ export function debug(template: string, ...args: unknown[]): void {
 export function setDebugSink(write: ((line: string) => void) | undefined): void {
 	sink = write;
 }
+
+/**
+Whether the trace is on. Hot paths ask first, so that a trace that is off costs no string: the
+labels and redacted URLs of a debug line are built only when someone reads them.
+*/
+export function tracing(): boolean {
+	return sink !== undefined || nodeDebug.enabled;
+}

@@ -2,7 +2,7 @@ import {Agent as HttpAgent} from 'node:http';
 import {Agent as HttpsAgent} from 'node:https';
 import got, {type Got, type Headers} from 'got';
 import {CookieJar} from 'tough-cookie';
-import type {AuthHooks} from './handlers/arcgis-auth-base.js';
+import type {AuthHooks} from './pipeline/hooks.js';
 import {TokenAuthenticationError} from './errors.js';
 
 /** Options of {@link createSession}. */

@@ -15,6 +15,11 @@ export class SingleFlight<T> {
 		this.#what = what;
 	}
 
+	/** The value, if it has been computed (no waiting). */
+	peek(): T | undefined {
+		return this.#value?.value;
+	}
+
 	async get(compute: (signal: AbortSignal) => Promise<T>, patience?: Patience): Promise<T> {
 		if (this.#value) {
 			return this.#value.value;

@@ -1,4 +1,4 @@
-import got, {RequestError} from 'got';
+import {RequestError, type Got} from 'got';
 import {debug} from '../debug.js';
 import {TokenAuthenticationError} from '../errors.js';
 import type {ResolvedOptions} from '../options.js';
@@ -7,7 +7,6 @@ import {readCapped} from '../http/capped-answer.js';
 import {answerTooLarge, callOptions, networkError, type CallContext} from '../token/arcgis-client.js';
 import {parseTokenResponse, type IssuedToken} from '../token/issued-token.js';
 import {tokenForm} from '../token/token-form.js';
-import type {AuthHooks} from '../handlers/arcgis-auth-base.js';
 
 type Settings = Pick<ResolvedOptions, 'client' | 'referer' | 'ip' | 'expiration' | 'verify' | 'refreshMarginMs' | 'tls' | 'callTimeoutMs'>;
 
@@ -18,15 +17,15 @@ handler's own hooks, so it carries the portal token (refreshed there on a 498 li
 connection with no portal token at all, as Esri's clients do.
 */
 export class TokenExchange {
-	readonly #through: typeof got;
+	readonly #through: Got;
 	readonly #settings: Settings;
 	readonly #label: string;
 
-	constructor(hooks: AuthHooks, settings: Settings, label: string) {
+	/** `through`: a got instance with the handler's own hooks (the composition root makes it; no handler is imported here). */
+	constructor(through: Got, settings: Settings, label: string) {
 		this.#settings = settings;
 		this.#label = label;
-		this.#through = got.extend({
-			hooks,
+		this.#through = through.extend({
 			https: {rejectUnauthorized: settings.verify},
 			throwHttpErrors: false,
 			retry: {limit: 0},

@@ -2,9 +2,9 @@ import {debug} from '../debug.js';
 import {TokenAuthenticationError} from '../errors.js';
 import {redactUrl} from '../site/redact.js';
 import {SingleFlight} from '../single-flight.js';
-import type {ArcGISClient, CallContext, RawAnswer} from '../token/arcgis-client.js';
-import {parseSiteInfo} from '../token/site-info.js';
-import {readChallenges, type Challenge} from '../web-tier/www-authenticate.js';
+import type {ArcGISClient, CallContext} from '../token/arcgis-client.js';
+import {readSiteInfo, type SiteInfoAnswer} from '../token/site-info.js';
+import type {Challenge} from '../web-tier/www-authenticate.js';
 import {isHostedByOnline, isOwnedBy, portalRootFrom} from './owning-system.js';
 
 /**
@@ -116,32 +116,31 @@ export class Federation {
 	async #read(serverRoot: string, call: CallContext, signal: AbortSignal): Promise<ServerInfo> {
 		const infoUrl = new URL(`${serverRoot}/rest/info?f=json`);
 		debug('%s: reading %s for federation', this.#label, infoUrl.href);
-		let answer: RawAnswer;
+		let info: SiteInfoAnswer;
 		try {
-			answer = await this.#client.getJson(infoUrl, {...call, signal});
+			info = await readSiteInfo(this.#client, infoUrl, new URL(`${serverRoot}/tokens/generateToken`), {...call, signal});
 		} catch (error: unknown) {
 			return this.#notArcGIS(serverRoot, error, signal);
 		}
 
-		const challenges = answer.statusCode === 401 ? readChallenges(answer) : [];
-		if (isWebTierChallenge(challenges)) {
-			if (this.#hasWebTier) {
-				return {webTier: challenges, infoUrl};
-			}
-
-			throw new TokenAuthenticationError(
-				'DISCOVERY_FAILED',
-				`${infoUrl.origin}${infoUrl.pathname} answered HTTP 401: the server is behind web-tier authentication, so its federation cannot be read. Esri's federated setup lets the server's web adaptor allow anonymous access; otherwise use ArcGISServerAuth for this server.`,
-				{url: infoUrl},
-			);
+		if ('security' in info) {
+			return {tokenBased: info.security.tokenBased, owningSystemUrl: info.security.owningSystemUrl};
 		}
 
-		try {
-			const security = parseSiteInfo(answer, infoUrl, new URL(`${serverRoot}/tokens/generateToken`));
-			return {tokenBased: security.tokenBased, owningSystemUrl: security.owningSystemUrl};
-		} catch (error: unknown) {
-			return this.#notArcGIS(serverRoot, error, signal);
+		if (!isWebTierChallenge(info.unauthorized)) {
+			// A Basic or bearer realm, or no challenge at all: not an IIS web adaptor in front of ArcGIS.
+			return this.#notArcGIS(serverRoot, new TokenAuthenticationError('DISCOVERY_FAILED', `${redactUrl(infoUrl)} answered HTTP 401 without Negotiate or NTLM.`), signal);
 		}
+
+		if (this.#hasWebTier) {
+			return {webTier: info.unauthorized, infoUrl};
+		}
+
+		throw new TokenAuthenticationError(
+			'DISCOVERY_FAILED',
+			`${infoUrl.origin}${infoUrl.pathname} answered HTTP 401: the server is behind web-tier authentication, so its federation cannot be read. Esri's federated setup lets the server's web adaptor allow anonymous access; otherwise use ArcGISServerAuth for this server.`,
+			{url: infoUrl},
+		);
 	}
 
 	/**

@@ -13,6 +13,6 @@ await s.get('https://gis.example.com/portal/sharing/rest/portals/self?f=json').j
 */
 export class ArcGISPortalAuth extends ArcGISPasswordAuth {
 	constructor(username?: string, password?: string, options?: AuthOptions & WebTierOptions) {
-		super({name: 'ArcGISPortalAuth', site: 'portal', webTier: true}, username, password, options);
+		super({name: 'ArcGISPortalAuth', product: 'portal', webTier: true}, username, password, options);
 	}
 }

@@ -13,6 +13,6 @@ await s.get('https://www.arcgis.com/sharing/rest/portals/self?f=json').json();
 */
 export class ArcGISPortalTokenAuth extends ArcGISPasswordAuth {
 	constructor(username: string, password: string, options?: AuthOptions) {
-		super({name: 'ArcGISPortalTokenAuth', site: 'portal', webTier: false}, username, password, options);
+		super({name: 'ArcGISPortalTokenAuth', product: 'portal', webTier: false}, username, password, options);
 	}
 }

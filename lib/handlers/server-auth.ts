@@ -13,6 +13,6 @@ const ntlm = createSession({auth: new ArcGISServerAuth('EXAMPLE\\alice', passwor
 */
 export class ArcGISServerAuth extends ArcGISPasswordAuth {
 	constructor(username?: string, password?: string, options?: AuthOptions & WebTierOptions) {
-		super({name: 'ArcGISServerAuth', site: 'server', webTier: true}, username, password, options);
+		super({name: 'ArcGISServerAuth', product: 'server', webTier: true}, username, password, options);
 	}
 }

@@ -14,6 +14,6 @@ await got('https://host/arcgis/rest/services?f=json', {hooks: auth.hooks}).json(
 */
 export class ArcGISServerTokenAuth extends ArcGISPasswordAuth {
 	constructor(username: string, password: string, options?: AuthOptions) {
-		super({name: 'ArcGISServerTokenAuth', site: 'server', webTier: false}, username, password, options);
+		super({name: 'ArcGISServerTokenAuth', product: 'server', webTier: false}, username, password, options);
 	}
 }

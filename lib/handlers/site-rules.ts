@@ -1,26 +1,20 @@
 import {debug} from '../debug.js';
 import {TokenAuthenticationError} from '../errors.js';
 import {isAdminUrl} from '../site/site-root.js';
-import type {ArcGISClient, CallContext, RawAnswer} from '../token/arcgis-client.js';
-import {parseSiteInfo} from '../token/site-info.js';
+import type {Site} from '../site/site.js';
+import type {ArcGISClient, CallContext} from '../token/arcgis-client.js';
+import {readSiteInfo} from '../token/site-info.js';
+import type {TokenEndpoint} from '../token/token-endpoint.js';
 import {SingleFlight} from '../single-flight.js';
 import {emitAuthWarning} from '../warnings.js';
 import type {WebTier} from '../web-tier/web-tier.js';
-import {readChallenges} from '../web-tier/www-authenticate.js';
-import type {Site} from './site.js';
+import type {Challenge} from '../web-tier/www-authenticate.js';
 
-/** Which product a handler talks to; `given`: any site, with a token obtained elsewhere. */
-export type SiteKind = 'server' | 'portal' | 'given';
+/** Which product a handler talks to. */
+export type SiteKind = 'server' | 'portal';
 
 /** How a site wants to be authenticated, as its info endpoint answered an anonymous GET. */
 type Posture = {mode: 'token'; tokenServicesUrl: URL; forServer?: string} | {mode: 'anonymous'} | {mode: 'web-tier'} | {mode: 'certificate'};
-
-/**
-Where a site's tokens come from. `forServer`: the token service is the portal of a federated
-server, and the login asks it for a token for that server (`serverUrl`), which is what a server
-that takes only its own server tokens accepts.
-*/
-export type TokenEndpoint = {url: URL; forServer?: string};
 
 /** A portal's token service, as a federated server's rest/info advertises it. */
 const PORTAL_TOKEN_SERVICE = /\/sharing(?:\/rest)?\/generatetoken\/?$/i;
@@ -45,6 +39,8 @@ export class SiteRules {
 	readonly #webTier: WebTier | undefined;
 	readonly #certificateIsIdentity: () => boolean;
 	#posture = new SingleFlight<Posture>('the site discovery (rest/info)');
+	/** Endpoints made once per site and kind: a request with a fresh token parses no URL. */
+	#endpoints = new Map<string, TokenEndpoint>();
 	#warned = false;
 
 	constructor(kind: SiteKind, client: ArcGISClient, label: string, webTier: WebTier | undefined, certificateIsIdentity: () => boolean = () => false) {
@@ -57,17 +53,43 @@ export class SiteRules {
 
 	/** The token endpoint for a URL of the site, or undefined when requests go without a token. */
 	async tokenEndpoint(url: URL, site: Site, call: CallContext): Promise<TokenEndpoint | undefined> {
-		if (this.#kind === 'given') {
-			// A token obtained elsewhere is not fetched from anywhere; its key is the site it serves.
-			return {url: new URL(site.root)};
-		}
-
-		// The portal token handler needs no probe: the portal's token endpoint never moves.
-		if (this.#kind === 'portal' && !this.#webTier) {
-			return {url: new URL(`${site.root}/sharing/rest/generateToken`)};
+		const known = this.tokenEndpointNow(url, site);
+		if (known !== 'unknown') {
+			return known;
 		}
 
 		const posture = await this.#posture.get(async signal => this.#probe(site, {...call, signal}), call.patience);
+		return this.#endpoint(url, site, posture);
+	}
+
+	/** The same, without waiting: 'unknown' until the site's posture has been read. */
+	tokenEndpointNow(url: URL, site: Site): TokenEndpoint | undefined | 'unknown' {
+		// The portal token handler needs no probe: the portal's token endpoint never moves.
+		if (this.#kind === 'portal' && !this.#webTier) {
+			return this.#made(`${site.root} portal`, () => ({url: new URL(`${site.root}/sharing/rest/generateToken`)}));
+		}
+
+		const posture = this.#posture.peek();
+		return posture === undefined ? 'unknown' : this.#endpoint(url, site, posture);
+	}
+
+	reset(): void {
+		this.#posture.clear();
+		this.#endpoints.clear();
+		this.#warned = false;
+	}
+
+	#made(key: string, make: () => TokenEndpoint): TokenEndpoint {
+		let endpoint = this.#endpoints.get(key);
+		if (!endpoint) {
+			endpoint = make();
+			this.#endpoints.set(key, endpoint);
+		}
+
+		return endpoint;
+	}
+
+	#endpoint(url: URL, site: Site, posture: Posture): TokenEndpoint | undefined {
 		if (posture.mode === 'anonymous' && !this.#warned) {
 			this.#warned = true;
 			// The original's behaviour: say so once and carry on without a token.
@@ -79,28 +101,23 @@ export class SiteRules {
 		}
 
 		if (this.#kind === 'server' && isAdminUrl(url, site.root)) {
-			return {url: new URL(`${site.root}/admin/generateToken`)};
+			return this.#made(`${site.root} admin`, () => ({url: new URL(`${site.root}/admin/generateToken`)}));
 		}
 
-		return {url: posture.tokenServicesUrl, ...(posture.forServer ? {forServer: posture.forServer} : {})};
-	}
-
-	reset(): void {
-		this.#posture.clear();
-		this.#warned = false;
+		return this.#made(`${site.root} site`, () => ({url: posture.tokenServicesUrl, ...(posture.forServer ? {forServer: posture.forServer} : {})}));
 	}
 
 	async #probe(site: Site, call: CallContext): Promise<Posture> {
 		const server = this.#kind === 'server';
 		const infoUrl = new URL(`${site.root}/${server ? 'rest/info' : 'sharing/rest/info'}?f=json`);
 		debug('%s: probing %s', this.#label, infoUrl.href);
-		const answer = await this.#client.getJson(infoUrl, call);
-		if (answer.statusCode === 401) {
-			return this.#webTierPosture(answer, infoUrl);
+		const defaultTokenUrl = new URL(server ? `${site.root}/tokens/generateToken` : `${site.root}/sharing/rest/generateToken`);
+		const info = await readSiteInfo(this.#client, infoUrl, defaultTokenUrl, call);
+		if ('unauthorized' in info) {
+			return this.#webTierPosture(info.unauthorized, infoUrl);
 		}
 
-		const defaultTokenUrl = new URL(server ? `${site.root}/tokens/generateToken` : `${site.root}/sharing/rest/generateToken`);
-		const security = parseSiteInfo(answer, infoUrl, defaultTokenUrl);
+		const {security} = info;
 		if (!security.tokenBased) {
 			return {mode: 'anonymous'};
 		}
@@ -115,8 +132,7 @@ export class SiteRules {
 		return {mode: 'token', tokenServicesUrl: security.tokenServicesUrl, ...(federated ? {forServer: site.root} : {})};
 	}
 
-	async #webTierPosture(answer: RawAnswer, infoUrl: URL): Promise<Posture> {
-		const challenges = readChallenges(answer);
+	async #webTierPosture(challenges: Challenge[], infoUrl: URL): Promise<Posture> {
 		if (!this.#webTier) {
 			const offered = challenges.map(challenge => challenge.scheme).join(', ') || 'no challenge';
 			const general = this.#kind === 'server' ? 'ArcGISServerAuth' : 'ArcGISPortalAuth';

@@ -1,6 +1,7 @@
 import {TokenAuthenticationError} from '../errors.js';
 import type {AuthOptions} from '../options.js';
 import {isTokenText} from '../token/issued-token.js';
+import {GivenTokenCredential, type GivenToken} from '../credentials/given-token.js';
 import {ArcGISAuthBase} from './arcgis-auth-base.js';
 
 /** Options of {@link ArcGISTokenAuth}: the shared ones, plus the token's expiry when known. */
@@ -9,7 +10,7 @@ export type TokenAuthOptions = AuthOptions & {
 	expires?: Date | number;
 };
 
-function checkToken(token: unknown, expires: unknown): {value: string; expires?: Date} {
+function checkToken(token: unknown, expires: unknown): GivenToken {
 	if (typeof token !== 'string' || !isTokenText(token)) {
 		throw new TokenAuthenticationError('INVALID_OPTION', 'got-arcgis-auth: ArcGISTokenAuth needs the token (or API key) as a non-empty string of printable ASCII without spaces.');
 	}
@@ -38,13 +39,19 @@ await got('https://www.arcgis.com/sharing/rest/portals/self?f=json', {hooks: aut
 ```
 */
 export class ArcGISTokenAuth extends ArcGISAuthBase {
+	readonly #credential: GivenTokenCredential;
+
 	constructor(token: string, options: TokenAuthOptions = {}) {
 		const {expires, ...shared} = options;
-		super({name: 'ArcGISTokenAuth', site: 'given', webTier: false}, undefined, undefined, shared, checkToken(token, expires));
+		const credential = new GivenTokenCredential('ArcGISTokenAuth', checkToken(token, expires));
+		// Any site: a token given as it is needs no discovery, so the product does not matter ('server': no federation routing).
+		super({name: 'ArcGISTokenAuth', product: 'server', webTier: false}, shared, () => credential);
+		this.#credential = credential;
 	}
 
 	/** Replaces the token (and its expiry): the next request uses it. */
 	setToken(token: string, expires?: Date | number): void {
-		this.replaceGivenToken(checkToken(token, expires));
+		this.#credential.replace(checkToken(token, expires));
+		this.forgetTokens();
 	}
 }

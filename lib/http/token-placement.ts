@@ -1,7 +1,9 @@
 import type {NormalizedOptions} from 'got';
 import type {TokenPlacement} from '../options.js';
 import {formText, hasFormBody, hasParam, setFormBody, withParam, withoutParam} from './form-body.js';
-import type {Placement} from './request-state.js';
+
+/** Where the handler put a token on a request. */
+export type Placement = 'query' | 'body' | 'header';
 
 /** The header Esri's servers read a token from when the web tier owns `Authorization`. */
 export const TOKEN_HEADER = 'x-esri-authorization';

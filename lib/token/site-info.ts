@@ -1,7 +1,8 @@
 import {TokenAuthenticationError} from '../errors.js';
 import {describeArcGISError, readArcGISError} from './arcgis-error.js';
 import {parseJsonBody} from './json-body.js';
-import type {RawAnswer} from './arcgis-client.js';
+import {readChallenges, type Challenge} from '../web-tier/www-authenticate.js';
+import type {ArcGISClient, CallContext, RawAnswer} from './arcgis-client.js';
 
 /** What a site's info says of its security; `owningSystemUrl` names the portal of a federated or hosted server. */
 export type SiteSecurity = ({tokenBased: true; tokenServicesUrl: URL} | {tokenBased: false}) & {owningSystemUrl?: string};
@@ -51,4 +52,21 @@ export function parseSiteInfo(answer: Pick<RawAnswer, 'statusCode' | 'body'>, in
 	} catch {
 		throw fail('advertises a tokenServicesUrl that is not a URL.');
 	}
+}
+
+/** What a site's info endpoint answered an anonymous GET: its security, or a 401 with the challenges offered. */
+export type SiteInfoAnswer = {readonly unauthorized: Challenge[]} | {readonly security: SiteSecurity};
+
+/**
+The one probe of a site's info endpoint (`rest/info`, `sharing/rest/info`), for the site rules and
+for federation alike: a GET (the original's HEAD probe failed on some sites), a 401 read for the
+challenges it offers (IIS sends Negotiate and NTLM as two headers), anything else parsed.
+*/
+export async function readSiteInfo(client: ArcGISClient, infoUrl: URL, defaultTokenUrl: URL, call: CallContext): Promise<SiteInfoAnswer> {
+	const answer = await client.getJson(infoUrl, call);
+	if (answer.statusCode === 401) {
+		return {unauthorized: readChallenges(answer)};
+	}
+
+	return {security: parseSiteInfo(answer, infoUrl, defaultTokenUrl)};
 }

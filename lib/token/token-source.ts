@@ -35,6 +35,12 @@ export class TokenSource<FetchArgs> {
 		return this.#current;
 	}
 
+	/** The current token if it is not yet due for refresh and nothing failed: the request needs no wait. */
+	peek(now = Date.now()): CurrentToken | undefined {
+		const current = this.#current;
+		return this.#failure === undefined && current && now < current.refreshAt ? current : undefined;
+	}
+
 	/**
 	A token that is not yet due for refresh, fetching one if needed. A request waits for a fetch
 	another started on its own `patience` (its timeout and signal), not on the first caller's.

@@ -9,7 +9,7 @@ import {ntlmAuthenticate, ntlmIdentity, ntlmNegotiate, type NtlmIdentity} from '
 import {NtlmPool} from './ntlm-pool.js';
 import {readChallenges, type Challenge} from './www-authenticate.js';
 
-/** What one request carries of the web tier (kept in its got context, see request-state). */
+/** What one request carries of the web tier (its slice of the request state, see steps/web-tier-step). */
 export type WebState =
 	| {readonly kind: 'kerberos'; readonly client: KerberosClient}
 	| {

@@ -1,0 +1,32 @@
+import type {Site} from '../site/site.js';
+import type {CallContext} from '../token/arcgis-client.js';
+import type {IssuedToken} from '../token/issued-token.js';
+import type {TokenEndpoint} from '../token/token-endpoint.js';
+
+/**
+What a handler logs in with — a password, a token given as it is, and next an OAuth client or
+refresh token, a SAML login. Everything else (where the token service is, single flight, refresh,
+placement, redirects) is the same for all of them; a new kind of credential is a new file.
+*/
+export interface Credential {
+	/** A token from the token service at `endpoint` (for `endpoint.forServer` when set). */
+	fetch(endpoint: TokenEndpoint, call: CallContext): Promise<IssuedToken>;
+
+	/**
+	Whether asking again can give a new token once this one expires or is rejected. A token given as
+	it is cannot be renewed: a 498 for it is final.
+	*/
+	readonly renewable: boolean;
+
+	/**
+	Where the tokens come from when no token service is involved (a token given as it is): the site
+	itself, with no discovery. Undefined: the site rules find the token service.
+	*/
+	ownEndpoint?(site: Site): TokenEndpoint;
+
+	/** The secrets it holds, scrubbed from every message and error the handler hands on. */
+	secrets(): ReadonlyArray<string | undefined>;
+
+	/** Forgets what it remembers of earlier requests (`auth.reset()`). */
+	reset(): void;
+}

@@ -1,0 +1,64 @@
+import {isSameOriginOrUpgrade} from './origin-policy.js';
+import {deriveSiteRoot, serverRootOf} from './site-root.js';
+import type {Site} from './site.js';
+
+/** What a URL is to a handler: its own site, an ArcGIS Server outside it (a portal handler's business), or elsewhere. */
+export type Target = {readonly kind: 'site'} | {readonly kind: 'server'; readonly root: string};
+
+/**
+The site a handler serves, bound by its first request as in the Python original — the one place
+that binds it, and the one place that says what a URL is to the handler.
+*/
+export class SiteBinding {
+	readonly #servesServers: boolean;
+	readonly #instance: string | undefined;
+	#site: Site | undefined;
+
+	/** `servesServers`: a portal handler, which also routes the ArcGIS Servers federated with its portal. */
+	constructor(servesServers: boolean, instance: string | undefined) {
+		this.#servesServers = servesServers;
+		this.#instance = instance;
+	}
+
+	/** The site, once bound. */
+	get site(): Site | undefined {
+		return this.#site;
+	}
+
+	/** The site, binding it to this URL's if none is bound yet. */
+	bind(url: URL): Site {
+		this.#site ??= {origin: new URL(url.origin), root: deriveSiteRoot(url, this.#instance)};
+		return this.#site;
+	}
+
+	/** The first request went to a federated server: the portal it names becomes the handler's site (unless one is bound already). */
+	bindPortal(portalRoot: string): Site {
+		this.#site ??= {origin: new URL(new URL(portalRoot).origin), root: portalRoot};
+		return this.#site;
+	}
+
+	/**
+	What a URL is to the handler. A portal handler tells its portal's URLs from those of ArcGIS
+	Servers (`/rest`, `/admin`, `/tokens` under another root): those are federation's to judge,
+	wherever they are. Anything else off the site's origin passes through untouched.
+	*/
+	target(url: URL): Target | undefined {
+		if (this.#servesServers) {
+			const root = serverRootOf(url);
+			if (root !== undefined && root.toLowerCase() !== this.#site?.root.toLowerCase()) {
+				return {kind: 'server', root};
+			}
+		}
+
+		return isSameOriginOrUpgrade(this.bind(url).origin, url) ? {kind: 'site'} : undefined;
+	}
+
+	/** Whether the URL is on the bound site's origin (or its https upgrade); false before binding. */
+	onSiteOrigin(url: URL): boolean {
+		return this.#site !== undefined && isSameOriginOrUpgrade(this.#site.origin, url);
+	}
+
+	reset(): void {
+		this.#site = undefined;
+	}
+}
