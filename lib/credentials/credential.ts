@@ -13,12 +13,6 @@ export interface Credential {
 	fetch(endpoint: TokenEndpoint, call: CallContext): Promise<IssuedToken>;
 
 	/**
-	Whether asking again can give a new token once this one expires or is rejected. A token given as
-	it is cannot be renewed: a 498 for it is final.
-	*/
-	readonly renewable: boolean;
-
-	/**
 	Where the tokens come from when no token service is involved (a token given as it is): the site
 	itself, with no discovery. Undefined: the site rules find the token service.
 	*/

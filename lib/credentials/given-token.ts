@@ -19,7 +19,6 @@ rejects it there is nothing to renew it with, and every later request says so un
 given. `reset()` hands it out again (it still fails once its stated expiry has passed).
 */
 export class GivenTokenCredential implements Credential {
-	readonly renewable = false;
 	readonly #label: string;
 	#given: GivenToken;
 	#used = false;

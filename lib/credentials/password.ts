@@ -15,7 +15,6 @@ A username and password, sent to generateToken (Python: `ArcGISServerTokenAuth(u
 Optional for the general handlers, which may never need them (Kerberos, a client certificate).
 */
 export class PasswordCredential implements Credential {
-	readonly renewable = true;
 	readonly #label: string;
 	readonly #settings: Settings;
 	readonly #client: ArcGISClient;
