@@ -39,8 +39,8 @@ export class SiteRules {
 	readonly #webTier: WebTier | undefined;
 	readonly #certificateIsIdentity: () => boolean;
 	#posture = new SingleFlight<Posture>('the site discovery (rest/info)');
-	/** Endpoints made once per site and kind: a request with a fresh token parses no URL. */
-	#endpoints = new Map<string, TokenEndpoint>();
+	/** Endpoints made once per site: a request with a fresh token parses no URL. */
+	#endpoints: {site?: TokenEndpoint; admin?: TokenEndpoint} = {};
 	#warned = false;
 
 	constructor(kind: SiteKind, client: ArcGISClient, label: string, webTier: WebTier | undefined, certificateIsIdentity: () => boolean = () => false) {
@@ -66,7 +66,7 @@ export class SiteRules {
 	tokenEndpointNow(url: URL, site: Site): TokenEndpoint | undefined | 'unknown' {
 		// The portal token handler needs no probe: the portal's token endpoint never moves.
 		if (this.#kind === 'portal' && !this.#webTier) {
-			return this.#made(`${site.root} portal`, () => ({url: new URL(`${site.root}/sharing/rest/generateToken`)}));
+			return (this.#endpoints.site ??= {url: new URL(`${site.root}/sharing/rest/generateToken`)});
 		}
 
 		const posture = this.#posture.peek();
@@ -75,18 +75,8 @@ export class SiteRules {
 
 	reset(): void {
 		this.#posture.clear();
-		this.#endpoints.clear();
+		this.#endpoints = {};
 		this.#warned = false;
-	}
-
-	#made(key: string, make: () => TokenEndpoint): TokenEndpoint {
-		let endpoint = this.#endpoints.get(key);
-		if (!endpoint) {
-			endpoint = make();
-			this.#endpoints.set(key, endpoint);
-		}
-
-		return endpoint;
 	}
 
 	#endpoint(url: URL, site: Site, posture: Posture): TokenEndpoint | undefined {
@@ -101,10 +91,10 @@ export class SiteRules {
 		}
 
 		if (this.#kind === 'server' && isAdminUrl(url, site.root)) {
-			return this.#made(`${site.root} admin`, () => ({url: new URL(`${site.root}/admin/generateToken`)}));
+			return (this.#endpoints.admin ??= {url: new URL(`${site.root}/admin/generateToken`)});
 		}
 
-		return this.#made(`${site.root} site`, () => ({url: posture.tokenServicesUrl, ...(posture.forServer ? {forServer: posture.forServer} : {})}));
+		return (this.#endpoints.site ??= {url: posture.tokenServicesUrl, ...(posture.forServer ? {forServer: posture.forServer} : {})});
 	}
 
 	async #probe(site: Site, call: CallContext): Promise<Posture> {

@@ -13,6 +13,8 @@ export class SiteBinding {
 	readonly #servesServers: boolean;
 	readonly #instance: string | undefined;
 	#site: Site | undefined;
+	/** The site's root, case-folded once (asked on every request of a portal handler). */
+	#rootKey: string | undefined;
 
 	/** `servesServers`: a portal handler, which also routes the ArcGIS Servers federated with its portal. */
 	constructor(servesServers: boolean, instance: string | undefined) {
@@ -27,14 +29,12 @@ export class SiteBinding {
 
 	/** The site, binding it to this URL's if none is bound yet. */
 	bind(url: URL): Site {
-		this.#site ??= {origin: new URL(url.origin), root: deriveSiteRoot(url, this.#instance)};
-		return this.#site;
+		return this.#site ?? this.#set({origin: new URL(url.origin), root: deriveSiteRoot(url, this.#instance)});
 	}
 
 	/** The first request went to a federated server: the portal it names becomes the handler's site (unless one is bound already). */
 	bindPortal(portalRoot: string): Site {
-		this.#site ??= {origin: new URL(new URL(portalRoot).origin), root: portalRoot};
-		return this.#site;
+		return this.#site ?? this.#set({origin: new URL(new URL(portalRoot).origin), root: portalRoot});
 	}
 
 	/**
@@ -45,7 +45,7 @@ export class SiteBinding {
 	target(url: URL): Target | undefined {
 		if (this.#servesServers) {
 			const root = serverRootOf(url);
-			if (root !== undefined && root.toLowerCase() !== this.#site?.root.toLowerCase()) {
+			if (root !== undefined && root.toLowerCase() !== this.#rootKey) {
 				return {kind: 'server', root};
 			}
 		}
@@ -60,5 +60,12 @@ export class SiteBinding {
 
 	reset(): void {
 		this.#site = undefined;
+		this.#rootKey = undefined;
+	}
+
+	#set(site: Site): Site {
+		this.#site = site;
+		this.#rootKey = site.root.toLowerCase();
+		return site;
 	}
 }

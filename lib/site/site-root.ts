@@ -4,6 +4,22 @@ compared case-insensitively: `/administration` is not `/admin`.
 */
 const API_SEGMENTS = new Set(['rest', 'admin', 'sharing', 'tokens']);
 
+/**
+The first API segment of a path without escapes, found without splitting it (the hot path: every
+request asks). A path with `%` escapes goes the slow way, segment by decoded segment.
+*/
+const FIRST_API_SEGMENT = /\/(rest|admin|sharing|tokens)(?=\/|$)/i;
+
+/** The index of the `/` before the first API segment, and that segment lower-cased; undefined for none; 'escaped' when the path needs decoding. */
+function firstApiSegment(path: string): {index: number; segment: string} | undefined | 'escaped' {
+	if (path.includes('%')) {
+		return 'escaped';
+	}
+
+	const match = FIRST_API_SEGMENT.exec(path);
+	return match ? {index: match.index, segment: match[1]!.toLowerCase()} : undefined;
+}
+
 function decodeSegment(segment: string): string {
 	try {
 		return decodeURIComponent(segment).toLowerCase();
@@ -27,6 +43,11 @@ export function deriveSiteRoot(url: URL, instance?: string): string {
 		return trimmed === '' ? url.origin : `${url.origin}/${trimmed}`;
 	}
 
+	const fast = firstApiSegment(url.pathname);
+	if (fast !== 'escaped' && fast !== undefined) {
+		return `${url.origin}${url.pathname.slice(0, fast.index)}`.replace(/\/+$/, '');
+	}
+
 	const segments = url.pathname.split('/').slice(1);
 	const cut = segments.findIndex(segment => API_SEGMENTS.has(decodeSegment(segment)));
 	const kept = cut === -1 ? segments.slice(0, 1) : segments.slice(0, cut);
@@ -36,6 +57,10 @@ export function deriveSiteRoot(url: URL, instance?: string): string {
 
 /** Whether the URL addresses the ArcGIS Server Administrator API under the given root. */
 export function isAdminUrl(url: URL, root: string): boolean {
+	if (!/\/admin/i.test(url.pathname) && !url.pathname.includes('%')) {
+		return false;
+	}
+
 	const href = `${url.origin}${url.pathname}`;
 	if (!href.toLowerCase().startsWith(root.toLowerCase())) {
 		return false;
@@ -54,6 +79,15 @@ undefined for a portal URL (`/sharing`, `/home`, `/portaladmin`...). A portal ha
 tell its portal's URLs from those of the servers federated with it.
 */
 export function serverRootOf(url: URL): string | undefined {
+	const fast = firstApiSegment(url.pathname);
+	if (fast === undefined) {
+		return undefined;
+	}
+
+	if (fast !== 'escaped') {
+		return SERVER_SEGMENTS.has(fast.segment) ? `${url.origin}${url.pathname.slice(0, fast.index)}`.replace(/\/+$/, '') : undefined;
+	}
+
 	const segments = url.pathname.split('/').slice(1);
 	const cut = segments.findIndex(segment => API_SEGMENTS.has(decodeSegment(segment)));
 	if (cut === -1 || !SERVER_SEGMENTS.has(decodeSegment(segments[cut]!))) {
