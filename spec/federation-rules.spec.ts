@@ -164,6 +164,24 @@ describe('federation decisions (nock)', () => {
 		assert.equal(hosted.resourceCalls[0]?.token, auth.token);
 	});
 
+	it("keeps auth.token the portal's token after requests to a federated server; getToken(serverUrl) gives the server's", async () => {
+		const portal = portalOf();
+		const server = serverAt('https://server.example.com', `${PORTAL}/portal`);
+		server.valid.clear();
+		const auth = new ArcGISPortalTokenAuth('alice', 'right-password');
+		const s = createSession({auth});
+		await s.get(`${PORTAL}/portal/sharing/rest/portals/self?f=json`);
+		const portalToken = auth.token;
+		assert.ok(portalToken && portal.valid.has(portalToken));
+		// The exchange answers from the portal's FakeSite: a server token, which the server must accept.
+		const serverToken = await auth.getToken('https://server.example.com/server/rest/services');
+		assert.ok(serverToken && serverToken !== portalToken);
+		server.valid.add(serverToken);
+		await s.get('https://server.example.com/server/rest/services?f=json');
+		assert.equal(server.resourceCalls.at(-1)?.token, serverToken);
+		assert.equal(auth.token, portalToken, 'auth.token is still the portal token');
+	});
+
 	it('two first requests to servers of two portals: the portal bound first wins, the other server gets nothing', async () => {
 		const portals = ['https://a.example.com', 'https://b.example.com'].map(origin => new FakeSite(origin, {root: '/portal'}));
 		const servers = ['https://a.example.com', 'https://b.example.com'].map(origin => serverAt(origin.replace('://', '://gis-'), `${origin}/portal`));
