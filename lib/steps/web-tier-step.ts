@@ -1,7 +1,8 @@
 import type {NormalizedOptions, Response} from 'got';
 import type {Step, StepOutcome} from '../pipeline/step.js';
 import type {SiteBinding} from '../site/site-binding.js';
-import type {WebState, WebTier} from '../web-tier/web-tier.js';
+import type {WebState} from '../web-tier/web-state.js';
+import type {WebTier} from '../web-tier/web-tier.js';
 
 /** What the web-tier step remembers of a request: its Kerberos context or NTLM connection, and its one retry. */
 export type WebSlice = {

@@ -1,57 +1,15 @@
-import type {Agent as HttpAgent} from 'node:http';
-import type {NormalizedOptions, OptionsInit, Response} from 'got';
+import type {NormalizedOptions, Response} from 'got';
 import {debug} from '../debug.js';
 import {TokenAuthenticationError} from '../errors.js';
 import {emitAuthWarning} from '../warnings.js';
-import {KERBEROS_MISSING, findKerberos, servicePrincipal, startKerberos, verifyMutualAuth, type KerberosClient, type MutualAuth} from './kerberos.js';
+import {KERBEROS_MISSING, findKerberos, servicePrincipal, startKerberos, verifyMutualAuth} from './kerberos.js';
 import {chooseMechanisms, fallbackAfter, type Mechanism} from './mechanism.js';
-import {ntlmAuthenticate, ntlmIdentity, ntlmNegotiate, type NtlmIdentity} from './ntlm-messages.js';
-import {NtlmPool} from './ntlm-pool.js';
-import {readChallenges, type Challenge} from './www-authenticate.js';
+import {KerberosTrial} from './kerberos-trial.js';
+import {NtlmLogin} from './ntlm-login.js';
+import type {WebOutcome, WebState, WebTierSettings} from './web-state.js';
+import {challengeToken, readChallenges, type Challenge} from './www-authenticate.js';
 
-/** What one request carries of the web tier (its slice of the request state, see steps/web-tier-step). */
-export type WebState =
-	| {readonly kind: 'kerberos'; readonly client: KerberosClient}
-	| {
-			readonly kind: 'ntlm';
-			readonly agent: HttpAgent;
-			/** `negotiate`: Type 1 sent; `authenticate`: Type 3 sent; `authenticated`: a proven connection. */
-			readonly stage: 'negotiate' | 'authenticate' | 'authenticated';
-			/** Set by a handshake retry: its headers and agent stay as they are for that attempt. */
-			readonly pinned?: boolean;
-			/** This request runs the first login; others wait for it (one attempt, lockout-safe). */
-			readonly owner?: boolean;
-	  };
-
-export type WebTierSettings = {
-	label: string;
-	username: () => string | undefined;
-	password: () => string | undefined;
-	spn: string | undefined;
-	mutualAuth: MutualAuth;
-	workstation: string | undefined;
-};
-
-/** What `afterResponse` asks of the handler: send the request again with these changes, or go on. */
-export type WebOutcome = {retry: OptionsInit; web: WebState | undefined} | {web: WebState | undefined};
-
-type Gate = {promise: Promise<void>; resolve: () => void; reject: (error: unknown) => void};
-
-function gate(): Gate {
-	let resolve!: () => void;
-	let reject!: (error: unknown) => void;
-	const promise = new Promise<void>((resolve_, reject_) => {
-		resolve = resolve_;
-		reject = reject_;
-	});
-	// Waiters attach their own handlers; an unobserved rejection must not crash the process.
-	promise.catch(() => undefined);
-	return {promise, resolve, reject};
-}
-
-function challengeToken(challenges: readonly Challenge[], scheme: string): string | undefined {
-	return challenges.find(challenge => challenge.scheme === scheme.toLowerCase() && challenge.token !== undefined)?.token;
-}
+export type {WebOutcome, WebState, WebTierSettings} from './web-state.js';
 
 /**
 Web-tier (IIS Integrated Windows Authentication) for one site: which mechanism the 401 allows,
@@ -62,18 +20,13 @@ export class WebTier {
 	readonly #settings: WebTierSettings;
 	#order: Mechanism[] = [];
 	#mode: Mechanism | undefined;
-	#failure: TokenAuthenticationError | undefined;
-	#pool = new NtlmPool();
-	#gate: Gate | undefined;
-	/** The site's first Kerberos attempt, while it runs: concurrent first requests wait for it. */
-	#kerberosTrial: Gate | undefined;
-	/** A Kerberos token was made for the site: requests no longer wait for a first attempt. */
-	#kerberosWorks = false;
-	#proven = false;
+	readonly #ntlm: NtlmLogin;
+	readonly #kerberosTrial = new KerberosTrial();
 	#warned = false;
 
 	constructor(settings: WebTierSettings) {
 		this.#settings = settings;
+		this.#ntlm = new NtlmLogin(settings);
 	}
 
 	/** Whether a mechanism is in use for the site. */
@@ -119,8 +72,8 @@ export class WebTier {
 			return previous;
 		}
 
-		if (this.#failure) {
-			throw this.#failure;
+		if (this.#ntlm.failure) {
+			throw this.#ntlm.failure;
 		}
 
 		if (this.#mode.kind === 'kerberos') {
@@ -130,7 +83,7 @@ export class WebTier {
 			}
 		}
 
-		return this.#ntlmBefore(options, url);
+		return this.#ntlm.before(options, url, this.#scheme());
 	}
 
 	/** Reads the answer: completes handshakes, checks mutual authentication, reacts to a 401. */
@@ -146,12 +99,7 @@ export class WebTier {
 			}
 
 			if (web?.kind === 'ntlm' && web.stage !== 'authenticated') {
-				this.#pool.authenticated(web.agent);
-				this.#proven = true;
-				this.#gate?.resolve();
-				this.#gate = undefined;
-				debug('%s: NTLM connection authenticated (%d in the pool)', this.#settings.label, this.#pool.size);
-				return {web: {kind: 'ntlm', agent: web.agent, stage: 'authenticated'}};
+				return {web: this.#ntlm.authenticated(web)};
 			}
 
 			return {web};
@@ -187,46 +135,31 @@ export class WebTier {
 			return {retry: {headers: {authorization: undefined}}, web: undefined};
 		}
 
-		return this.#ntlmAfter(web, challenges, url, retried);
+		return this.#ntlm.after401(web, challenges, url, retried, this.#scheme());
 	}
 
 	/** A request failed on the network: a half-done handshake's connection is thrown away. */
 	onError(web: WebState | undefined): void {
-		if (web?.kind !== 'ntlm' || web.stage === 'authenticated') {
-			return;
-		}
-
-		this.#pool.discard(web.agent);
-		if (web.owner && !this.#proven) {
-			// Not a verdict on the password: the next request may try again.
-			this.#gate?.reject(new TokenAuthenticationError('WEB_TIER_FAILED', 'The first NTLM handshake did not complete (network error); try again.'));
-			this.#gate = undefined;
+		if (web?.kind === 'ntlm') {
+			this.#ntlm.onError(web);
 		}
 	}
 
 	/** Forgets the mechanism, kept failures and pooled connections. */
 	reset(): void {
-		this.#pool.close();
-		this.#pool = new NtlmPool();
+		this.#ntlm.reset();
 		this.#order = [];
 		this.#mode = undefined;
-		this.#failure = undefined;
-		this.#gate = undefined;
-		this.#kerberosTrial = undefined;
-		this.#kerberosWorks = false;
-		this.#proven = false;
+		this.#kerberosTrial.reset();
 		this.#warned = false;
 	}
 
 	/** A fresh Kerberos token on the request; undefined when the site has fallen back to NTLM. */
 	async #kerberosBefore(options: NormalizedOptions, url: URL): Promise<WebState | undefined> {
-		if (this.#kerberosTrial && !this.#kerberosWorks) {
-			// Concurrent first requests wait for the first attempt: when the KDC does not know the SPN
-			// (a site reached by IP address or an alias), one failure tells them all, instead of each
-			// paying its own round trip to the KDC. After a success each makes its own token below
-			// (an authenticator is single-use).
+		const running = this.#kerberosTrial.running();
+		if (running) {
 			try {
-				await this.#kerberosTrial.promise;
+				await running;
 			} catch (error: unknown) {
 				// Kerberos failed with nothing to fall back on (no NTLM credentials): the same verdict.
 				if (this.#mode?.kind === 'kerberos') {
@@ -239,16 +172,15 @@ export class WebTier {
 			}
 		}
 
-		// Made before the first await, so that exactly one request runs the trial.
-		const trial = this.#kerberosWorks ? undefined : gate();
-		if (trial) {
-			this.#kerberosTrial = trial;
-		}
-
+		const finish = this.#kerberosTrial.begin();
 		let failure: unknown;
 		try {
-			const {client, token} = await this.#startKerberos(url);
-			this.#kerberosWorks = true;
+			const kerberos = await findKerberos();
+			if (!kerberos) {
+				throw new TokenAuthenticationError('WEB_TIER_FAILED', `${KERBEROS_MISSING}.`, {url});
+			}
+
+			const {client, token} = await startKerberos(kerberos, servicePrincipal(url, this.#settings.spn), this.#settings.mutualAuth, url);
 			// Sent pre-emptively: once the site is known to want Negotiate, no 401 round trip per request.
 			options.headers.authorization = `Negotiate ${token}`;
 			return {kind: 'kerberos', client};
@@ -268,106 +200,11 @@ export class WebTier {
 
 			return undefined;
 		} finally {
-			// Settled only now, after the mode says what happened, so that the waiters read it. The
-			// trial ends here: a failure is not kept, a later request (after kinit, say) tries again.
-			if (trial && this.#kerberosTrial === trial) {
-				this.#kerberosTrial = undefined;
-				if (failure === undefined) {
-					trial.resolve();
-				} else {
-					trial.reject(failure);
-				}
-			}
+			finish(failure);
 		}
 	}
 
-	async #startKerberos(url: URL): Promise<{client: KerberosClient; token: string}> {
-		const kerberos = await findKerberos();
-		if (!kerberos) {
-			throw new TokenAuthenticationError('WEB_TIER_FAILED', `${KERBEROS_MISSING}.`, {url});
-		}
-
-		return startKerberos(kerberos, servicePrincipal(url, this.#settings.spn), this.#settings.mutualAuth, url);
-	}
-
-	#identity(): NtlmIdentity {
-		return ntlmIdentity(this.#settings.username() ?? '', this.#settings.workstation);
-	}
-
-	#scheme(): string {
+	#scheme(): 'NTLM' | 'Negotiate' {
 		return this.#mode?.kind === 'ntlm' ? this.#mode.scheme : 'NTLM';
-	}
-
-	#negotiateHeader(): string {
-		// httpntlm answers `NTLM <base64>`; under `Negotiate` the same NTLMSSP bytes travel.
-		return `${this.#scheme()} ${ntlmNegotiate(this.#identity()).replace(/^NTLM /, '')}`;
-	}
-
-	async #ntlmBefore(options: NormalizedOptions, url: URL): Promise<WebState> {
-		// The first login runs alone: with a wrong password, N parallel handshakes would be N
-		// failed logons against the account.
-		while (this.#gate && !this.#proven) {
-			await this.#gate.promise.catch(() => undefined);
-			if (this.#failure) {
-				throw this.#failure;
-			}
-		}
-
-		delete options.headers.authorization;
-		const {agent, authenticated} = this.#pool.pick(url.protocol);
-		options.agent = url.protocol === 'https:' ? {https: agent as never} : {http: agent};
-		if (authenticated) {
-			return {kind: 'ntlm', agent, stage: 'authenticated'};
-		}
-
-		const owner = !this.#proven;
-		if (owner) {
-			this.#gate = gate();
-		}
-
-		options.headers.authorization = this.#negotiateHeader();
-		return {kind: 'ntlm', agent, stage: 'negotiate', owner};
-	}
-
-	#ntlmAfter(web: Extract<WebState, {kind: 'ntlm'}>, challenges: readonly Challenge[], url: URL, retried: boolean): WebOutcome {
-		if (web.stage === 'negotiate') {
-			let authenticate: string;
-			try {
-				authenticate = ntlmAuthenticate(
-					challengeToken(challenges, this.#scheme()) ?? challengeToken(challenges, 'ntlm') ?? challengeToken(challenges, 'negotiate'),
-					this.#identity(),
-					this.#settings.password() ?? '',
-					url,
-				);
-			} catch (error: unknown) {
-				this.onError(web);
-				throw error;
-			}
-
-			return {retry: {headers: {authorization: `${this.#scheme()} ${authenticate.replace(/^NTLM /, '')}`}}, web: {...web, stage: 'authenticate', pinned: true}};
-		}
-
-		if (web.stage === 'authenticate') {
-			this.#pool.discard(web.agent);
-			const username = this.#settings.username() ?? '';
-			// Kept for every later request: Active Directory counts NTLM failures towards lockout.
-			this.#failure = new TokenAuthenticationError(
-				'WEB_TIER_FAILED',
-				`NTLM login to ${url.host} was rejected for ${username}: wrong password, unknown user or wrong domain. It is not tried again (accounts lock); call auth.reset() after fixing the credentials.`,
-				{url},
-			);
-			this.#gate?.reject(this.#failure);
-			this.#gate = undefined;
-			throw this.#failure;
-		}
-
-		// A pooled connection answered 401: the server closed the authenticated socket and the agent
-		// opened a new one. Authenticate it again, once.
-		if (retried) {
-			return {web};
-		}
-
-		this.#pool.unauthenticated(web.agent);
-		return {retry: {headers: {authorization: this.#negotiateHeader()}}, web: {kind: 'ntlm', agent: web.agent, stage: 'negotiate', pinned: true}};
 	}
 }

@@ -115,3 +115,8 @@ export function readChallenges(source: {rawHeaders?: string[]; headers?: Record<
 
 	return values.flatMap(value => parseChallenges(value));
 }
+
+/** The token of the first challenge of that scheme that carries one. */
+export function challengeToken(challenges: readonly Challenge[], scheme: string): string | undefined {
+	return challenges.find(challenge => challenge.scheme === scheme.toLowerCase() && challenge.token !== undefined)?.token;
+}

@@ -1,0 +1,29 @@
+import type {Agent as HttpAgent} from 'node:http';
+import type {OptionsInit} from 'got';
+import type {KerberosClient, MutualAuth} from './kerberos.js';
+
+/** What one request carries of the web tier (its slice of the request state, see steps/web-tier-step). */
+export type WebState =
+	| {readonly kind: 'kerberos'; readonly client: KerberosClient}
+	| {
+			readonly kind: 'ntlm';
+			readonly agent: HttpAgent;
+			/** `negotiate`: Type 1 sent; `authenticate`: Type 3 sent; `authenticated`: a proven connection. */
+			readonly stage: 'negotiate' | 'authenticate' | 'authenticated';
+			/** Set by a handshake retry: its headers and agent stay as they are for that attempt. */
+			readonly pinned?: boolean;
+			/** This request runs the first login; others wait for it (one attempt, lockout-safe). */
+			readonly owner?: boolean;
+	  };
+
+export type WebTierSettings = {
+	label: string;
+	username: () => string | undefined;
+	password: () => string | undefined;
+	spn: string | undefined;
+	mutualAuth: MutualAuth;
+	workstation: string | undefined;
+};
+
+/** What `afterResponse` asks of the handler: send the request again with these changes, or go on. */
+export type WebOutcome = {retry: OptionsInit; web: WebState | undefined} | {web: WebState | undefined};
