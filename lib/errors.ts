@@ -72,7 +72,12 @@ export class TokenAuthenticationError extends RequestError {
 	/** The server's `error` object (or admin-style `{status, messages, code}`), when there was one. */
 	readonly arcgisError: ArcGISErrorObject | undefined;
 
-	/** @internal Errors are made by the library; callers read them. */
+	/**
+	Errors are made by the library; callers read them. Left out of the API reference, but not
+	marked internal: stripped from the shipped types, the class would show got's `RequestError`
+	constructor (message, error, options) instead, a signature it does not have.
+	@hidden
+	*/
 	constructor(code: TokenAuthenticationErrorCode, message: string, init: ErrorInit = {}) {
 		// got's RequestError wants an Options or a Request as its third argument; errors raised outside
 		// a request (constructor checks) have neither, and got copes with `undefined` there.

@@ -3,7 +3,7 @@ export {ArcGISPortalTokenAuth} from './handlers/portal-token-auth.js';
 export {ArcGISServerAuth} from './handlers/server-auth.js';
 export {ArcGISPortalAuth} from './handlers/portal-auth.js';
 export {ArcGISTokenAuth, type TokenAuthOptions} from './handlers/token-auth.js';
-export type {ArcGISAuthBase, AuthHooks, GivenToken, Site} from './handlers/arcgis-auth-base.js';
+export type {ArcGISAuthBase, AuthHooks, Site} from './handlers/arcgis-auth-base.js';
 export type {ArcGISPasswordAuth} from './handlers/password-auth.js';
 export {createSession, type SessionOptions} from './session.js';
 export {TokenAuthenticationError, type TokenAuthenticationErrorCode, type ArcGISErrorObject} from './errors.js';
