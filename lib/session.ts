@@ -3,7 +3,7 @@ import {Agent as HttpsAgent} from 'node:https';
 import got, {type Got, type Headers} from 'got';
 import {CookieJar} from 'tough-cookie';
 import type {AuthHooks} from './handlers/arcgis-auth-base.js';
-import {TokenAuthenticationError} from './errors.js';
+import {invalidOption} from './errors.js';
 
 /** Options of {@link createSession}. */
 export type SessionOptions = {
@@ -32,11 +32,11 @@ await s.get('https://host/portal/sharing/rest/portals/self?f=json').json();
 export function createSession(options: SessionOptions = {}): Got {
 	const {auth, verify = true, headers = {}, cookieJar = new CookieJar()} = options;
 	if (auth !== undefined && (typeof auth !== 'object' || auth === null || typeof auth.hooks !== 'object')) {
-		throw new TokenAuthenticationError('INVALID_OPTION', 'got-arcgis-auth: createSession option auth must be a handler such as new ArcGISServerTokenAuth(username, password).');
+		throw invalidOption('createSession option auth must be a handler such as new ArcGISServerTokenAuth(username, password).');
 	}
 
 	if (typeof verify !== 'boolean') {
-		throw new TokenAuthenticationError('INVALID_OPTION', 'got-arcgis-auth: createSession option verify must be true or false.');
+		throw invalidOption('createSession option verify must be true or false.');
 	}
 
 	return got.extend({

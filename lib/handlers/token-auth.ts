@@ -1,4 +1,4 @@
-import {TokenAuthenticationError} from '../errors.js';
+import {invalidOption} from '../errors.js';
 import type {AuthOptions} from '../options.js';
 import {isTokenText} from '../token/issued-token.js';
 import {ArcGISAuthBase} from './arcgis-auth-base.js';
@@ -11,7 +11,7 @@ export type TokenAuthOptions = AuthOptions & {
 
 function checkToken(token: unknown, expires: unknown): {value: string; expires?: Date} {
 	if (typeof token !== 'string' || !isTokenText(token)) {
-		throw new TokenAuthenticationError('INVALID_OPTION', 'got-arcgis-auth: ArcGISTokenAuth needs the token (or API key) as a non-empty string of printable ASCII without spaces.');
+		throw invalidOption('ArcGISTokenAuth needs the token (or API key) as a non-empty string of printable ASCII without spaces.');
 	}
 
 	if (expires === undefined) {
@@ -20,7 +20,7 @@ function checkToken(token: unknown, expires: unknown): {value: string; expires?:
 
 	const date = expires instanceof Date ? expires : new Date(expires as number);
 	if (Number.isNaN(date.getTime())) {
-		throw new TokenAuthenticationError('INVALID_OPTION', 'got-arcgis-auth: option expires must be a Date or milliseconds since the epoch.');
+		throw invalidOption('option expires must be a Date or milliseconds since the epoch.');
 	}
 
 	return {value: token, expires: date};
