@@ -1,7 +1,8 @@
 import {Agent as HttpAgent} from 'node:http';
 import {Agent as HttpsAgent} from 'node:https';
+import {createRequire} from 'node:module';
 import got, {type Got, type Headers} from 'got';
-import {CookieJar} from 'tough-cookie';
+import type {CookieJar} from 'tough-cookie';
 import type {AuthHooks} from './handlers/arcgis-auth-base.js';
 import {invalidOption} from './errors.js';
 
@@ -21,6 +22,17 @@ export type SessionOptions = {
 };
 
 /**
+A new, empty tough-cookie jar. tough-cookie is loaded here, when a session without a jar of the
+caller's is made, and not at import: it adds about 55 ms to every `import 'got-arcgis-auth'`, and
+programs that use the handlers' hooks alone never need it. A synchronous require keeps
+createSession synchronous (it loads tough-cookie's CommonJS build; got accepts any jar).
+*/
+function newCookieJar(): CookieJar {
+	const {CookieJar: Jar} = createRequire(import.meta.url)('tough-cookie') as {CookieJar: typeof CookieJar};
+	return new Jar();
+}
+
+/**
 The `requests.Session` of this library: a got instance with a cookie jar, keep-alive connections
 and the handler's hooks.
 
@@ -30,7 +42,7 @@ await s.get('https://host/portal/sharing/rest/portals/self?f=json').json();
 ```
 */
 export function createSession(options: SessionOptions = {}): Got {
-	const {auth, verify = true, headers = {}, cookieJar = new CookieJar()} = options;
+	const {auth, verify = true, headers = {}, cookieJar = newCookieJar()} = options;
 	if (auth !== undefined && (typeof auth !== 'object' || auth === null || typeof auth.hooks !== 'object')) {
 		throw invalidOption('createSession option auth must be a handler such as new ArcGISServerTokenAuth(username, password).');
 	}
