@@ -24,7 +24,8 @@ echo "contents: $(tar -tzf "$work/$tarball" | wc -l) files, all dist/*.js, dist/
 
 # The shipped types are the public API and nothing more (issue 13): what lib/ marks @internal is
 # stripped (tsconfig.build.json's stripInternal). The names are read from lib/ itself, so a new
-# @internal item is covered; the known ones must be among them, so the check cannot go empty.
+# @internal item is covered; a few long-lived ones must be among them, so the check cannot go
+# empty (the handlers' own, such as replaceGivenToken, come and go with their redesign).
 mkdir -p "$work/unpacked"
 tar -xzf "$work/$tarball" -C "$work/unpacked"
 node --input-type=module - "$root/lib" "$work/unpacked/package/dist" <<'JS'
@@ -40,7 +41,7 @@ for (const name of sources) {
 	}
 }
 
-const known = ['forRequest', 'replaceGivenToken', 'replaceCredentials', 'setDebugSink', 'forgetKerberosModule'];
+const known = ['forRequest', 'setDebugSink', 'forgetKerberosModule', 'count', 'record'];
 const missing = known.filter(name => !internal.some(item => item.name === name));
 if (missing.length > 0) {
 	throw new Error(`expected @internal in lib/ for ${missing.join(', ')}: update this check`);
