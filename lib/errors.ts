@@ -72,7 +72,12 @@ export class TokenAuthenticationError extends RequestError {
 	/** The server's `error` object (or admin-style `{status, messages, code}`), when there was one. */
 	readonly arcgisError: ArcGISErrorObject | undefined;
 
-	/** @internal Errors are made by the library; callers read them. */
+	/**
+	Errors are made by the library; callers read them. Left out of the API reference, but not
+	marked internal: stripped from the shipped types, the class would show got's `RequestError`
+	constructor (message, error, options) instead, a signature it does not have.
+	@hidden
+	*/
 	constructor(code: TokenAuthenticationErrorCode, message: string, init: ErrorInit = {}) {
 		// got's RequestError wants an Options or a Request as its third argument; errors raised outside
 		// a request (constructor checks) have neither, and got copes with `undefined` there.
@@ -90,4 +95,19 @@ export class TokenAuthenticationError extends RequestError {
 	forRequest(options: Options | NormalizedOptions): TokenAuthenticationError {
 		return new TokenAuthenticationError(this.code, this.message, {url: this.url, arcgisError: this.arcgisError, cause: this.cause, options});
 	}
+}
+
+/**
+An `INVALID_OPTION` error: a constructor argument, an option or a setter's argument that cannot
+work, found at the call, before any request. The one place such errors are made.
+
+The message rule of this library:
+- option and argument errors (these) start with `got-arcgis-auth: `: they surface in the caller's
+  own code at a constructor, `createSession` or a setter, where nothing else says which library is
+  speaking. Then the option or argument by name and what it must be (never a secret's value).
+- errors raised while a request runs start with the handler's class name (`ArcGISPortalAuth: `):
+  a program may use several handlers, and the URL they concern is in the message and in `url`.
+*/
+export function invalidOption(message: string): TokenAuthenticationError {
+	return new TokenAuthenticationError('INVALID_OPTION', `got-arcgis-auth: ${message}`);
 }

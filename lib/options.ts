@@ -1,6 +1,10 @@
-import {TokenAuthenticationError} from './errors.js';
+import {invalidOption} from './errors.js';
 import {resolveTls, type TlsMaterial, type TlsOptions} from './tls/client-certificate.js';
 import type {MutualAuth} from './web-tier/kerberos.js';
+
+// The types of options that are defined beside what they configure, exported from here with the rest.
+export type {MutualAuth} from './web-tier/kerberos.js';
+export type {CertificateMaterial, TlsOptions} from './tls/client-certificate.js';
 
 /** Where an acquired token is put on a request. */
 export type TokenPlacement = 'auto' | 'query' | 'header';
@@ -79,17 +83,13 @@ const PLACEMENTS: readonly TokenPlacement[] = ['auto', 'query', 'header'];
 const CLIENTS: readonly TokenClient[] = ['referer', 'requestip', 'ip'];
 const MUTUAL: readonly MutualAuth[] = ['required', 'optional', 'disabled'];
 
-function invalid(message: string): TokenAuthenticationError {
-	return new TokenAuthenticationError('INVALID_OPTION', `got-arcgis-auth: ${message}`);
-}
-
 function oneOf<T extends string>(name: string, value: unknown, allowed: readonly T[], fallback: T): T {
 	if (value === undefined) {
 		return fallback;
 	}
 
 	if (typeof value !== 'string' || !allowed.includes(value as T)) {
-		throw invalid(`option ${name} must be one of ${allowed.map(item => `'${item}'`).join(', ')}, got ${JSON.stringify(value)}.`);
+		throw invalidOption(`option ${name} must be one of ${allowed.map(item => `'${item}'`).join(', ')}, got ${JSON.stringify(value)}.`);
 	}
 
 	return value as T;
@@ -101,7 +101,7 @@ function flag(name: string, value: unknown, fallback: boolean): boolean {
 	}
 
 	if (typeof value !== 'boolean') {
-		throw invalid(`option ${name} must be true or false, got ${JSON.stringify(value)}.`);
+		throw invalidOption(`option ${name} must be true or false, got ${JSON.stringify(value)}.`);
 	}
 
 	return value;
@@ -113,7 +113,7 @@ function positive(name: string, value: unknown, unit: string): number | undefine
 	}
 
 	if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
-		throw invalid(`option ${name} must be a number of ${unit} (0 or more), got ${JSON.stringify(value)}.`);
+		throw invalidOption(`option ${name} must be a number of ${unit} (0 or more), got ${JSON.stringify(value)}.`);
 	}
 
 	return value;
@@ -122,7 +122,7 @@ function positive(name: string, value: unknown, unit: string): number | undefine
 function callTimeout(value: unknown): number {
 	const ms = positive('callTimeout', value, 'milliseconds') ?? DEFAULT_CALL_TIMEOUT_MS;
 	if (ms < 1) {
-		throw invalid('option callTimeout must be at least 1 millisecond.');
+		throw invalidOption('option callTimeout must be at least 1 millisecond.');
 	}
 
 	return ms;
@@ -130,7 +130,7 @@ function callTimeout(value: unknown): number {
 
 function optionalText(name: string, value: unknown, example: string): string | undefined {
 	if (value !== undefined && (typeof value !== 'string' || value.trim() === '' || /[\r\n]/.test(value))) {
-		throw invalid(`option ${name} must be a non-empty string such as ${example}.`);
+		throw invalidOption(`option ${name} must be a non-empty string such as ${example}.`);
 	}
 
 	return value;
@@ -139,30 +139,30 @@ function optionalText(name: string, value: unknown, example: string): string | u
 /** Applies the defaults of the product contract and rejects what cannot work, by name. */
 export function resolveOptions(options: AuthOptions & WebTierOptions = {}): ResolvedOptions {
 	if (typeof options !== 'object' || options === null) {
-		throw invalid('options must be an object.');
+		throw invalidOption('options must be an object.');
 	}
 
 	const {forcePost, instance, referer, ip} = options;
 	if (forcePost !== undefined && typeof forcePost !== 'boolean' && typeof forcePost !== 'function') {
-		throw invalid('option forcePost must be true, false or a function (url: URL) => boolean.');
+		throw invalidOption('option forcePost must be true, false or a function (url: URL) => boolean.');
 	}
 
 	if (instance !== undefined && (typeof instance !== 'string' || /[?#]/.test(instance))) {
-		throw invalid(`option instance must be a path name such as 'arcgis', or '' for ArcGIS Online; got ${JSON.stringify(instance)}.`);
+		throw invalidOption(`option instance must be a path name such as 'arcgis', or '' for ArcGIS Online; got ${JSON.stringify(instance)}.`);
 	}
 
 	if (referer !== undefined && (typeof referer !== 'string' || referer === '' || /[\r\n]/.test(referer))) {
-		throw invalid('option referer must be a non-empty string on one line.');
+		throw invalidOption('option referer must be a non-empty string on one line.');
 	}
 
 	const client = oneOf('client', options.client, CLIENTS, 'referer');
 	if (client === 'ip' && (typeof ip !== 'string' || ip === '')) {
-		throw invalid("option client: 'ip' needs the option ip (the address the token is bound to).");
+		throw invalidOption("option client: 'ip' needs the option ip (the address the token is bound to).");
 	}
 
 	const expiration = positive('expiration', options.expiration, 'minutes');
 	if (expiration === 0) {
-		throw invalid('option expiration must be at least 1 minute.');
+		throw invalidOption('option expiration must be at least 1 minute.');
 	}
 
 	return {
@@ -191,10 +191,10 @@ export function checkCredentials(username: unknown, password: unknown, required:
 	}
 
 	if (typeof username !== 'string' || username.trim() === '') {
-		throw invalid('username must be a non-empty string.');
+		throw invalidOption('username must be a non-empty string.');
 	}
 
 	if (typeof password !== 'string' || password === '') {
-		throw invalid('password must be a non-empty string.');
+		throw invalidOption('password must be a non-empty string.');
 	}
 }

@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
+import {readdirSync, readFileSync} from 'node:fs';
+import {join} from 'node:path';
+import {fileURLToPath} from 'node:url';
 import {inspect} from 'node:util';
 import got from 'got';
-import {ArcGISPortalTokenAuth, ArcGISServerTokenAuth, TokenAuthenticationError, createSession} from '../lib/index.js';
+import {ArcGISPortalAuth, ArcGISPortalTokenAuth, ArcGISServerTokenAuth, ArcGISTokenAuth, TokenAuthenticationError, createSession} from '../lib/index.js';
 import {FakeSite, useNock} from './helpers/fake-site.js';
 
 const invalidOption = (pattern: RegExp) => (error: unknown) => error instanceof TokenAuthenticationError && error.code === 'INVALID_OPTION' && pattern.test(error.message);
@@ -38,6 +41,38 @@ describe('constructor arguments and options', () => {
 
 	it('rejects a createSession without a handler in auth', () => {
 		assert.throws(() => createSession({auth: 'alice' as never}), invalidOption(/auth must be a handler/));
+	});
+
+	// The message rule (lib/errors.ts, invalidOption): an option error names the library first, once.
+	for (const [where, attempt] of [
+		['createSession auth', () => createSession({auth: 'alice' as never})],
+		['createSession verify', () => createSession({verify: 'no' as never})],
+		['ArcGISTokenAuth token', () => new ArcGISTokenAuth('two words')],
+		['ArcGISTokenAuth expires', () => new ArcGISTokenAuth('k', {expires: Number.NaN})],
+		['ArcGISTokenAuth.setToken', () => new ArcGISTokenAuth('k').setToken('')],
+		['handler options', () => new ArcGISServerTokenAuth('alice', 'pw', 'fast' as never)],
+		['an option value', () => new ArcGISServerTokenAuth('alice', 'pw', {callTimeout: 0})],
+		['credentials', () => new ArcGISServerTokenAuth('alice', '')],
+		['setCredentials', () => new ArcGISPortalAuth().setCredentials('', 'pw')],
+		['TLS options', () => new ArcGISServerTokenAuth('alice', 'pw', {certificate: '-----BEGIN CERTIFICATE-----'})],
+	] as const) {
+		it(`starts the message of an option error with 'got-arcgis-auth: ' (${where})`, () => {
+			assert.throws(attempt, (error: unknown) => {
+				assert.ok(error instanceof TokenAuthenticationError);
+				assert.equal(error.code, 'INVALID_OPTION');
+				assert.match(error.message, /^got-arcgis-auth: (?!got-arcgis-auth)\S/);
+				return true;
+			});
+		});
+	}
+
+	it('builds every INVALID_OPTION error with invalidOption (lib/errors.ts), and nowhere else by hand', () => {
+		const lib = fileURLToPath(new URL('../lib/', import.meta.url));
+		const byHand = readdirSync(lib, {recursive: true})
+			.map(String)
+			.filter(name => name.endsWith('.ts') && name !== 'errors.ts')
+			.filter(name => /TokenAuthenticationError\(\s*'INVALID_OPTION'/.test(readFileSync(join(lib, name), 'utf8')));
+		assert.deepEqual(byHand, []);
 	});
 });
 

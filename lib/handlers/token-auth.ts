@@ -1,4 +1,4 @@
-import {TokenAuthenticationError} from '../errors.js';
+import {invalidOption} from '../errors.js';
 import type {AuthOptions} from '../options.js';
 import {isTokenText} from '../token/issued-token.js';
 import {GivenTokenCredential, type GivenToken} from '../credentials/given-token.js';
@@ -12,7 +12,7 @@ export type TokenAuthOptions = AuthOptions & {
 
 function checkToken(token: unknown, expires: unknown): GivenToken {
 	if (typeof token !== 'string' || !isTokenText(token)) {
-		throw new TokenAuthenticationError('INVALID_OPTION', 'got-arcgis-auth: ArcGISTokenAuth needs the token (or API key) as a non-empty string of printable ASCII without spaces.');
+		throw invalidOption('ArcGISTokenAuth needs the token (or API key) as a non-empty string of printable ASCII without spaces.');
 	}
 
 	if (expires === undefined) {
@@ -21,7 +21,7 @@ function checkToken(token: unknown, expires: unknown): GivenToken {
 
 	const date = expires instanceof Date ? expires : new Date(expires as number);
 	if (Number.isNaN(date.getTime())) {
-		throw new TokenAuthenticationError('INVALID_OPTION', 'got-arcgis-auth: option expires must be a Date or milliseconds since the epoch.');
+		throw invalidOption('option expires must be a Date or milliseconds since the epoch.');
 	}
 
 	return {value: token, expires: date};

@@ -1,5 +1,5 @@
 import type {NormalizedOptions} from 'got';
-import {TokenAuthenticationError} from '../errors.js';
+import {TokenAuthenticationError, invalidOption} from '../errors.js';
 import {redactUrl} from '../site/redact.js';
 
 /** PEM text or its bytes (a PKCS#12 file for `pfx`). */
@@ -29,10 +29,6 @@ export type TlsMaterial = Readonly<TlsOptions>;
 
 const FIELDS = ['certificate', 'key', 'pfx', 'passphrase', 'certificateAuthority'] as const;
 
-function invalid(message: string): TokenAuthenticationError {
-	return new TokenAuthenticationError('INVALID_OPTION', `got-arcgis-auth: ${message}`);
-}
-
 function isMaterial(value: unknown): value is CertificateMaterial {
 	return (typeof value === 'string' && value.trim() !== '') || (Buffer.isBuffer(value) && value.length > 0);
 }
@@ -49,25 +45,25 @@ export function resolveTls(options: TlsOptions): TlsMaterial {
 		['pfx', pfx],
 	] as const) {
 		if (value !== undefined && !isMaterial(value)) {
-			throw invalid(`option ${name} must be PEM text or a Buffer (read the file with fs.readFileSync).`);
+			throw invalidOption(`option ${name} must be PEM text or a Buffer (read the file with fs.readFileSync).`);
 		}
 	}
 
 	if ((certificate === undefined) !== (key === undefined)) {
-		throw invalid('options certificate and key go together: give both (PEM), or give pfx instead.');
+		throw invalidOption('options certificate and key go together: give both (PEM), or give pfx instead.');
 	}
 
 	if (pfx !== undefined && certificate !== undefined) {
-		throw invalid('give either certificate + key or pfx, not both.');
+		throw invalidOption('give either certificate + key or pfx, not both.');
 	}
 
 	if (passphrase !== undefined && (typeof passphrase !== 'string' || (pfx === undefined && key === undefined))) {
-		throw invalid('option passphrase must be a string, and goes with pfx or an encrypted key.');
+		throw invalidOption('option passphrase must be a string, and goes with pfx or an encrypted key.');
 	}
 
 	const authorities = Array.isArray(certificateAuthority) ? certificateAuthority : [certificateAuthority];
 	if (certificateAuthority !== undefined && !authorities.every(item => isMaterial(item))) {
-		throw invalid('option certificateAuthority must be PEM text, a Buffer, or an array of them.');
+		throw invalidOption('option certificateAuthority must be PEM text, a Buffer, or an array of them.');
 	}
 
 	const material: Record<string, unknown> = {};

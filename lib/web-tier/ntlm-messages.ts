@@ -11,8 +11,18 @@ type HttpNtlmMessages = {
 	createType3Message(type2: Type2Message, options: MessageOptions): string;
 };
 
-// httpntlm is CommonJS and its message functions live in a file of their own.
-const ntlm = createRequire(import.meta.url)('httpntlm/ntlm.js') as HttpNtlmMessages;
+let loaded: HttpNtlmMessages | undefined;
+
+/**
+httpntlm, loaded on the first NTLM message rather than at import: it (with its MD4 and DES code)
+adds about 15 ms to every `import 'got-arcgis-auth'`, and most programs never meet an IWA site.
+It is CommonJS, so a synchronous require keeps these functions synchronous; the message functions
+live in httpntlm/ntlm.js, apart from its HTTP client.
+*/
+function ntlm(): HttpNtlmMessages {
+	loaded ??= createRequire(import.meta.url)('httpntlm/ntlm.js') as HttpNtlmMessages;
+	return loaded;
+}
 
 export type NtlmIdentity = {user: string; domain: string; workstation: string};
 
@@ -37,7 +47,7 @@ export function ntlmIdentity(username: string, workstation?: string): NtlmIdenti
 
 /** The first leg: `NTLM <base64 Type 1>` (with the Version field: gss-ntlmssp rejects short ones). */
 export function ntlmNegotiate(identity: NtlmIdentity): string {
-	return ntlm.createType1Message({domain: identity.domain, workstation: identity.workstation});
+	return ntlm().createType1Message({domain: identity.domain, workstation: identity.workstation});
 }
 
 const SIGNATURE = Buffer.from('NTLMSSP\0', 'latin1');
@@ -74,12 +84,12 @@ export function ntlmAuthenticate(challenge: string | undefined, identity: NtlmId
 	}
 
 	let parseError: Error | undefined;
-	const type2 = ntlm.parseType2Message(`NTLM ${challenge}`, error => {
+	const type2 = ntlm().parseType2Message(`NTLM ${challenge}`, error => {
 		parseError = error;
 	});
 	if (!type2 || parseError) {
 		throw bad(`could not be read (${parseError?.message ?? 'unknown'})`);
 	}
 
-	return ntlm.createType3Message(type2, {username: identity.user, password, domain: identity.domain, workstation: identity.workstation});
+	return ntlm().createType3Message(type2, {username: identity.user, password, domain: identity.domain, workstation: identity.workstation});
 }
