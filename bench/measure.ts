@@ -16,20 +16,43 @@ Runs two variants of a workload side by side: `requests` each, in `rounds` round
 which goes first, so drift in the machine's speed falls on both. Returns each variant's per-request
 times.
 */
-export async function interleave(requests: number, rounds: number, a: () => Promise<unknown>, b: () => Promise<unknown>): Promise<{a: number[]; b: number[]}> {
-	const result = {a: [] as number[], b: [] as number[]};
+export async function interleave(
+	requests: number,
+	rounds: number,
+	a: () => Promise<unknown>,
+	b: () => Promise<unknown>,
+): Promise<{a: number[]; b: number[]; rounds: Array<{a: number[]; b: number[]}>}> {
+	const result = {a: [] as number[], b: [] as number[], rounds: [] as Array<{a: number[]; b: number[]}>};
 	const perRound = Math.ceil(requests / rounds);
 	for (let round = 0; round < rounds; round++) {
 		const order = round % 2 === 0 ? (['a', 'b'] as const) : (['b', 'a'] as const);
+		const times = {a: [] as number[], b: [] as number[]};
 		for (const side of order) {
 			const action = side === 'a' ? a : b;
+			// A collection left over from the other side must not land in this side's timings.
+			(globalThis as {gc?: () => void}).gc?.();
 			for (let index = 0; index < perRound; index++) {
-				result[side].push(await time(action));
+				times[side].push(await time(action));
 			}
 		}
+
+		result.a.push(...times.a);
+		result.b.push(...times.b);
+		result.rounds.push(times);
 	}
 
 	return result;
+}
+
+/**
+The ratio of A to B as the median of the rounds' ratios (each round's median A ÷ median B), with
+their spread: a round is A and B side by side within seconds, so a machine that drifts between
+rounds moves both. Steadier than one ratio over all requests on these noisy machines.
+*/
+export function roundRatio(rounds: ReadonlyArray<{a: readonly number[]; b: readonly number[]}>): {median: number; min: number; max: number} {
+	const ratios = rounds.map(round => median(round.a) / median(round.b));
+	const round3 = (value: number) => Math.round(value * 1000) / 1000;
+	return {median: round3(median(ratios)), min: round3(Math.min(...ratios)), max: round3(Math.max(...ratios))};
 }
 
 /** Ratio of medians, rounded for the table. */

@@ -18,11 +18,15 @@ const size = smoke
 	? {requests: 200, cold: 50, expirySeconds: 3, lifetime: 2, memory: [200, 2000] as const, web: 20}
 	: {requests: 2000, cold: 200, expirySeconds: 10, lifetime: 2, memory: [2000, 20_000] as const, web: 200};
 
+/** A median of rounds with its spread, for the table. */
+const spread = (ratio: {median: number; min: number; max: number}) => `${ratio.median} (rounds ${ratio.min}–${ratio.max})`;
+
 const emu = await EmulatorThread.start({federatedServers: FEDERATED});
 const log = (line: string) => process.stderr.write(`${line}\n`);
 try {
 	log(`bench: ${smoke ? 'smoke' : 'full'} run, emulator on ${emu.url} (worker thread)`);
-	const timing = smoke ? undefined : await overhead(emu, size.requests);
+	// Three times the other workloads' requests: a 3 % figure needs many rounds on a shared machine.
+	const timing = smoke ? undefined : await overhead(emu, size.requests * 3);
 	const cold = await coldStart(emu, size.cold);
 	const expiryResult = await expiry(emu, size.expirySeconds, size.lifetime);
 	const revocationResult = await revocation(emu, size.requests, 3, ourClient(emu));
@@ -34,7 +38,7 @@ try {
 	const targets: Array<{name: string; value: number; limit: string; pass: boolean}> = [];
 	const target = (name: string, value: number, limit: string, pass: boolean) => targets.push({name, value, limit, pass});
 	if (timing) {
-		target('overhead ratio (hooks ÷ plain got)', timing.overheadRatio, '≤ 1.03', timing.overheadRatio <= 1.03);
+		target('overhead ratio (hooks ÷ plain got, median of rounds)', timing.overhead.median, '≤ 1.03', timing.overhead.median <= 1.03);
 	}
 
 	target('cold start: rest/info calls', cold.info, '= 1', cold.info === 1);
@@ -53,8 +57,8 @@ try {
 		fed.exchangesAfterRevocation.imagery === 2 && fed.exchangesAfterRevocation.hosting === 1 && fed.exchangesAfterRevocation.raster === 1,
 	);
 	target('federated: failed requests', fed.failed, '= 0', fed.failed === 0);
-	if (fed.perRequestRatio !== undefined) {
-		target('federated path ÷ a server handler on the same server, per request', fed.perRequestRatio, '≤ 1.02', fed.perRequestRatio <= 1.02);
+	if (fed.perRequest !== undefined) {
+		target('federated path ÷ a server handler on the same server, median of rounds', fed.perRequest.median, '≤ 1.02', fed.perRequest.median <= 1.02);
 	}
 
 	if (heap) {
@@ -70,7 +74,7 @@ try {
 	}
 
 	const report = {
-		...(timing ? {overheadRatio: timing.overheadRatio, forcePostRatio: timing.forcePostRatio, medians: timing.medians} : {}),
+		...(timing ? {overhead: timing.overhead, floor: timing.floor, control: timing.control, forcePost: timing.forcePost, medians: timing.medians} : {}),
 		coldStart: {requests: cold.requests, info: cold.info, generateToken: cold.generateToken},
 		expiry: {seconds: expiryResult.seconds, lifetimeSeconds: expiryResult.lifetimeSeconds, tokenCalls: expiryResult.tokenCalls, failed: expiryResult.failed},
 		revocation: {requests: revocationResult.requests, failed: revocationResult.failed, tokenCalls: revocationResult.tokenCalls},
@@ -84,8 +88,10 @@ try {
 	const rows: Array<[string, string]> = [
 		...(timing
 			? ([
-					['overhead: hooks ÷ plain got, median per request', `${timing.overheadRatio} (${timing.medians.oursMs.toFixed(3)} ms vs ${timing.medians.plainGotMs.toFixed(3)} ms)`],
-					['forcePost on ÷ off', String(timing.forcePostRatio)],
+					[`overhead: hooks ÷ plain got, median of ${timing.rounds} rounds`, `${spread(timing.overhead)} (${timing.medians.oursMs.toFixed(3)} ms vs ${timing.medians.plainGotMs.toFixed(3)} ms)`],
+					['floor: empty hooks ÷ plain got (what any hook costs)', spread(timing.floor)],
+					["control: plain got ÷ plain got (this machine's noise)", spread(timing.control)],
+					['forcePost on ÷ off', spread(timing.forcePost)],
 				] as Array<[string, string]>)
 			: []),
 		[`cold start: ${cold.requests} concurrent first requests`, `${cold.info} info, ${cold.generateToken} generateToken, ${cold.failed} failed`],
@@ -95,7 +101,7 @@ try {
 		['peer: revocation 3 times', `${peerResult.revocationFailed} failed, ${peerResult.revocationTokenCalls} token calls`],
 		[
 			`federated: ${fed.requests} concurrent requests over ${fed.servers} servers`,
-			`${fed.coldTokenCalls} token calls (${fed.portalLogins} portal login), ${fed.failed} failed${fed.perRequestRatio === undefined ? '' : `; ×${fed.perRequestRatio} a server handler's time on the same server`}`,
+			`${fed.coldTokenCalls} token calls (${fed.portalLogins} portal login), ${fed.failed} failed${fed.perRequest === undefined ? '' : `; ×${spread(fed.perRequest)} a server handler's time on the same server`}`,
 		],
 		...(heap
 			? ([

@@ -2,7 +2,7 @@ import {Agent} from 'node:http';
 import got from 'got';
 import {ArcGISPortalTokenAuth, ArcGISServerTokenAuth} from '../../dist/index.js';
 import type {EmulatorThread} from '../emulator-thread.js';
-import {interleave, ratio} from '../measure.js';
+import {interleave, roundRatio} from '../measure.js';
 
 export const FEDERATED = ['hosting', 'imagery', 'raster'];
 
@@ -27,7 +27,7 @@ export async function federated(emu: EmulatorThread, requests: number, timed: bo
 	const failed = [...cold, ...again].filter(result => result.status === 'rejected' || !result.value.services).length;
 	const exchanges = Object.fromEntries(FEDERATED.map(name => [name, afterRevocation.counts[`federated.${name}.exchangeToken`] ?? 0]));
 
-	let perRequestRatio: number | undefined;
+	let perRequest: ReturnType<typeof roundRatio> | undefined;
 	if (timed) {
 		const agent = {http: new Agent({keepAlive: true, maxSockets: 1})};
 		const fed = got.extend({hooks: auth.hooks, agent});
@@ -35,13 +35,13 @@ export async function federated(emu: EmulatorThread, requests: number, timed: bo
 		const standalone = got.extend({hooks: new ArcGISServerTokenAuth('demo', 'demo1234').hooks, agent});
 		await standalone(`${roots[0]}/rest/services?f=json`);
 		const times = await interleave(
-			requests,
-			10,
+			requests * 4,
+			Math.round((requests * 4) / 40),
 			async () => fed(`${roots[0]}/rest/services?f=json`),
 			async () => standalone(`${roots[0]}/rest/services?f=json`),
 		);
 		agent.http.destroy();
-		perRequestRatio = ratio(times.a, times.b);
+		perRequest = roundRatio(times.rounds);
 	}
 
 	return {
@@ -51,6 +51,6 @@ export async function federated(emu: EmulatorThread, requests: number, timed: bo
 		coldTokenCalls: afterCold.tokenCalls,
 		portalLogins: afterCold.counts['portal.generateToken'] ?? 0,
 		exchangesAfterRevocation: exchanges,
-		perRequestRatio,
+		perRequest,
 	};
 }

@@ -55,10 +55,18 @@ export function hasParam(text: string, name: string): boolean {
 	return withoutParam(text, name) !== text;
 }
 
+/** Characters that form encoding (URLSearchParams) and encodeURIComponent both leave as they are. */
+const FORM_SAFE = /^[\w.*-]*$/;
+
+/** `name=value`, form-encoded as URLSearchParams encodes it (without building one for the usual token). */
+export function formPair(name: string, value: string): string {
+	return FORM_SAFE.test(name) && FORM_SAFE.test(value) ? `${name}=${value}` : new URLSearchParams({[name]: value}).toString();
+}
+
 /** The form text with `name` set to `value` (replacing an earlier value). */
 export function withParam(text: string, name: string, value: string): string {
 	const rest = withoutParam(text, name);
-	const pair = new URLSearchParams({[name]: value}).toString();
+	const pair = formPair(name, value);
 	return rest === '' ? pair : `${rest}&${pair}`;
 }
 

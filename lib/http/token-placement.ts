@@ -68,5 +68,9 @@ The caller put a token on the request themselves (query, form body or header): t
 such a request alone rather than send two tokens.
 */
 export function hasCallerToken(options: NormalizedOptions): boolean {
-	return (options.url as URL).searchParams.has('token') || TOKEN_HEADER in options.headers || (hasFormBody(options) && hasParam(formText(options), 'token'));
+	const url = options.url as URL;
+	// Without `oken` or an escape in the query there is no `token` parameter: no URLSearchParams to build.
+	const search = url.search;
+	const inQuery = (search.includes('oken') || search.includes('%')) && url.searchParams.has('token');
+	return inQuery || TOKEN_HEADER in options.headers || (hasFormBody(options) && hasParam(formText(options), 'token'));
 }

@@ -15,6 +15,10 @@ export class SiteBinding {
 	#site: Site | undefined;
 	/** The site's root, case-folded once (asked on every request of a portal handler). */
 	#rootKey: string | undefined;
+	/** The site's origin as text, made once: URL's origin getter builds a new string each time. */
+	#originText: string | undefined;
+	/** The last URL judged and its verdict: the steps of one request ask about the same URL object. */
+	#last: {url: URL; onOrigin: boolean} | undefined;
 
 	/** `servesServers`: a portal handler, which also routes the ArcGIS Servers federated with its portal. */
 	constructor(servesServers: boolean, instance: string | undefined) {
@@ -50,22 +54,38 @@ export class SiteBinding {
 			}
 		}
 
-		return isSameOriginOrUpgrade(this.bind(url).origin, url) ? {kind: 'site'} : undefined;
+		this.bind(url);
+		return this.onSiteOrigin(url) ? {kind: 'site'} : undefined;
 	}
 
 	/** Whether the URL is on the bound site's origin (or its https upgrade); false before binding. */
 	onSiteOrigin(url: URL): boolean {
-		return this.#site !== undefined && isSameOriginOrUpgrade(this.#site.origin, url);
+		const site = this.#site;
+		if (site === undefined) {
+			return false;
+		}
+
+		if (this.#last?.url === url) {
+			return this.#last.onOrigin;
+		}
+
+		const onOrigin = url.origin === this.#originText || isSameOriginOrUpgrade(site.origin, url);
+		this.#last = {url, onOrigin};
+		return onOrigin;
 	}
 
 	reset(): void {
 		this.#site = undefined;
 		this.#rootKey = undefined;
+		this.#originText = undefined;
+		this.#last = undefined;
 	}
 
 	#set(site: Site): Site {
 		this.#site = site;
 		this.#rootKey = site.root.toLowerCase();
+		this.#originText = site.origin.origin;
+		this.#last = undefined;
 		return site;
 	}
 }

@@ -6,6 +6,20 @@ Loopback by the URL's host name alone, never by DNS: a name that merely resolves
 today could resolve elsewhere tomorrow.
 */
 export function isLoopbackHost(hostname: string): boolean {
+	// Asked on every request over http: the last answer is kept (a script talks to one host or two).
+	if (hostname === lastHost) {
+		return lastAnswer;
+	}
+
+	lastHost = hostname;
+	lastAnswer = judgeLoopback(hostname);
+	return lastAnswer;
+}
+
+let lastHost: string | undefined;
+let lastAnswer = false;
+
+function judgeLoopback(hostname: string): boolean {
 	const host = hostname
 		.toLowerCase()
 		.replace(/^\[|\]$/g, '')

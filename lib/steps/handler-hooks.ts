@@ -23,7 +23,8 @@ export type HandlerStepParts = {
 
 /**
 A handler's got hooks: its steps, in the order a request meets them — the token (placement, the
-refresh on 498/499), the web tier (Kerberos/NTLM; general handlers only), the client certificate —
+refresh on 498/499), the web tier (Kerberos/NTLM; general handlers only), the client certificate
+(PKI options only) —
 and the redirect guard: authentication follows a hop only to the same origin or its https upgrade.
 */
 export function handlerHooks(parts: HandlerStepParts): AuthHooks {

@@ -3,7 +3,7 @@ import {debug, tracing} from '../debug.js';
 import {TokenAuthenticationError} from '../errors.js';
 import {redactRequestError} from '../http/error-redaction.js';
 import {convertGetToPost} from '../http/force-post.js';
-import {isStreamBody} from '../http/form-body.js';
+import {formPair, isStreamBody} from '../http/form-body.js';
 import {isInvalidTokenResponse} from '../http/invalid-token.js';
 import {choosePlacement, hasCallerToken, placeToken, removeToken, type Placement} from '../http/token-placement.js';
 import type {ResolvedOptions} from '../options.js';
@@ -117,16 +117,23 @@ export class TokenStep implements Step<TokenSlice> {
 
 	#place(options: NormalizedOptions, url: URL, slice: TokenSlice | undefined, found: FoundToken): TokenSlice {
 		const {settings} = this.#parts;
+		let placement: Placement;
 		if (options.method === 'GET' && settings.forcePost(url)) {
-			convertGetToPost(options);
+			// The usual case: the query becomes a form body, and under 'auto' the token joins it there.
+			placement = settings.tokenIn === 'auto' ? 'body' : settings.tokenIn;
+			convertGetToPost(options, placement === 'body' ? formPair('token', found.token.token) : undefined);
+			if (placement !== 'body') {
+				placeToken(options, placement, found.token.token);
+			}
+		} else {
+			if (slice?.placement) {
+				removeToken(options, slice.placement);
+			}
+
+			placement = choosePlacement(options, settings.tokenIn);
+			placeToken(options, placement, found.token.token);
 		}
 
-		if (slice?.placement) {
-			removeToken(options, slice.placement);
-		}
-
-		const placement = choosePlacement(options, settings.tokenIn);
-		placeToken(options, placement, found.token.token);
 		if (settings.client === 'referer') {
 			// Tokens made for a referer are valid only with that Referer header.
 			options.headers.referer = settings.referer;
