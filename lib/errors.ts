@@ -92,9 +92,24 @@ export class TokenAuthenticationError extends RequestError {
 	}
 
 	/** @internal The same error for one request: got reads `options` when it decides on retries. */
-	forRequest(options: Options | NormalizedOptions): TokenAuthenticationError {
-		return new TokenAuthenticationError(this.code, this.message, {url: this.url, arcgisError: this.arcgisError, cause: this.cause, options});
+	forRequest(options: Options | NormalizedOptions, speaker?: string): TokenAuthenticationError {
+		return new TokenAuthenticationError(this.code, spoken(this.message, speaker), {url: this.url, arcgisError: this.arcgisError, cause: this.cause, options});
 	}
+
+	/** @internal The same error, its message starting with the handler's class name (see invalidOption's rule). */
+	spokenBy(speaker: string): TokenAuthenticationError {
+		const message = spoken(this.message, speaker);
+		return message === this.message ? this : new TokenAuthenticationError(this.code, message, {url: this.url, arcgisError: this.arcgisError, cause: this.cause, options: this.options});
+	}
+}
+
+/** The message with the speaker in front, once: a message that names a speaker already keeps its own. */
+function spoken(message: string, speaker: string | undefined): string {
+	if (speaker === undefined || message.startsWith(`${speaker}: `) || message.startsWith('got-arcgis-auth: ')) {
+		return message;
+	}
+
+	return `${speaker}: ${message}`;
 }
 
 /**
@@ -107,6 +122,8 @@ The message rule of this library:
   speaking. Then the option or argument by name and what it must be (never a secret's value).
 - errors raised while a request runs start with the handler's class name (`ArcGISPortalAuth: `):
   a program may use several handlers, and the URL they concern is in the message and in `url`.
+  The pipeline puts it there, in one place, as an error leaves for the caller (forRequest), and
+  getToken does the same; the parts that make the errors do not repeat it.
 */
 export function invalidOption(message: string): TokenAuthenticationError {
 	return new TokenAuthenticationError('INVALID_OPTION', `got-arcgis-auth: ${message}`);

@@ -148,7 +148,7 @@ describe("deadlines of the handler's own calls", function () {
 			firstDone = true;
 		});
 		const second = await settle(got(url, {hooks: auth.hooks, retry: {limit: 0}, timeout: {request: 300}}));
-		expectNetworkError(second.error, /^Timeout waiting for the site discovery \(rest\/info\): it did not finish within the request's timeout\.request \(\d+ ms\)\.$/);
+		expectNetworkError(second.error, /^ArcGISServerTokenAuth: Timeout waiting for the site discovery \(rest\/info\): it did not finish within the request's timeout\.request \(\d+ ms\)\.$/);
 		assert.equal(firstDone, false, 'the first request still waits for the discovery it started');
 		assert.deepEqual(site.hits, ['/arcgis/rest/info'], 'one shared discovery');
 		const {error, at} = await first;
@@ -178,7 +178,7 @@ describe("deadlines of the handler's own calls", function () {
 		const patient = new AbortController();
 		const first = settle(got(url, {hooks: auth.hooks, retry: {limit: 0}, signal: patient.signal}));
 		const second = settle(got(url, {hooks: auth.hooks, retry: {limit: 0}, timeout: {request: 200}}));
-		expectNetworkError((await second).error, /^Timeout waiting for a token \(ArcGISServerTokenAuth http:\/\/127\.0\.0\.1:\d+\/arcgis\/tokens\/generateToken\)/);
+		expectNetworkError((await second).error, /^ArcGISServerTokenAuth: Timeout waiting for a token from http:\/\/127\.0\.0\.1:\d+\/arcgis\/tokens\/generateToken: /);
 		assert.equal(site.open.size, 1, 'the login goes on for the first request');
 		patient.abort();
 		await first;

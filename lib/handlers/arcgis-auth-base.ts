@@ -1,6 +1,7 @@
 import {inspect} from 'node:util';
 import got from 'got';
 import type {Credential} from '../credentials/credential.js';
+import {TokenAuthenticationError} from '../errors.js';
 import {ServerRouting} from '../federation/server-routing.js';
 import {resolveOptions, type AuthOptions, type ResolvedOptions, type WebTierOptions} from '../options.js';
 import type {AuthHooks} from '../pipeline/hooks.js';
@@ -148,8 +149,12 @@ export abstract class ArcGISAuthBase {
 			return undefined;
 		}
 
-		const found = await this.#router.tokenFor(href, target, {});
-		return found?.token.token;
+		try {
+			const found = await this.#router.tokenFor(href, target, {});
+			return found?.token.token;
+		} catch (error: unknown) {
+			throw error instanceof TokenAuthenticationError ? error.spokenBy(this.#kind.name) : error;
+		}
 	}
 
 	/** What `util.inspect(auth)` shows: a summary without password or token. */

@@ -32,8 +32,8 @@ Gives each request its own copy of the library's error, carrying that request's 
 retry logic reads `error.options` (without them got itself throws a TypeError), and a kept login
 failure is handed to many requests, which must not share one mutable error object.
 */
-function attach(error: unknown, options: Options | NormalizedOptions): unknown {
-	return error instanceof TokenAuthenticationError ? error.forRequest(options) : error;
+function attach(error: unknown, options: Options | NormalizedOptions, label: string): unknown {
+	return error instanceof TokenAuthenticationError ? error.forRequest(options, label) : error;
 }
 
 export type PipelineSettings = {
@@ -81,7 +81,7 @@ export function pipelineHooks(steps: readonly Step[], settings: PipelineSettings
 				try {
 					result = step.beforeRequest(options, url, slices[step.name], earlier);
 				} catch (error: unknown) {
-					throw attach(error, options);
+					throw attach(error, options, label);
 				}
 
 				if (isPromise(result)) {
@@ -91,7 +91,7 @@ export function pipelineHooks(steps: readonly Step[], settings: PipelineSettings
 							return run(index + 1);
 						},
 						(error: unknown) => {
-							throw attach(error, options);
+							throw attach(error, options, label);
 						},
 					);
 				}
@@ -152,14 +152,14 @@ export function pipelineHooks(steps: readonly Step[], settings: PipelineSettings
 				try {
 					outcome = step.afterResponse(response, slices[step.name]);
 				} catch (error: unknown) {
-					throw attach(error, options);
+					throw attach(error, options, label);
 				}
 
 				if (isPromise(outcome)) {
 					return outcome.then(
 						resolved => next(resolved, step.name) ?? run(index + 1),
 						(error: unknown) => {
-							throw attach(error, options);
+							throw attach(error, options, label);
 						},
 					);
 				}
@@ -184,7 +184,8 @@ export function pipelineHooks(steps: readonly Step[], settings: PipelineSettings
 			error = step.beforeError?.(error, state.slices[step.name]) ?? error;
 		}
 
-		return error;
+		// A step's own error (a refused client certificate) is told by the handler, as every other.
+		return error instanceof TokenAuthenticationError ? error.spokenBy(label) : error;
 	};
 
 	return {beforeRequest: [beforeRequest], beforeRedirect: [beforeRedirect], afterResponse: [afterResponse], beforeError: [beforeError]};

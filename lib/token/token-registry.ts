@@ -27,7 +27,8 @@ export class TokenRegistry {
 	source(key: string, site: boolean, describe: () => string, fetch: (call: CallContext, signal: AbortSignal) => Promise<IssuedToken>): HeldSource {
 		let held = this.#sources.get(key);
 		if (!held) {
-			held = {key, site, source: new TokenSource(`${this.#label} ${describe()}`, fetch)};
+			const described = describe();
+			held = {key, site, source: new TokenSource(`${this.#label} ${described}`, fetch, `a token from ${described}`)};
 			this.#sources.set(key, held);
 		}
 

@@ -17,6 +17,7 @@ caller until {@link reset}: the Python original retried on every request and loc
 export class TokenSource<FetchArgs> {
 	readonly #fetch: (args: FetchArgs, signal: AbortSignal) => Promise<IssuedToken>;
 	readonly #label: string;
+	readonly #what: string;
 	#current: CurrentToken | undefined;
 	#inFlight: SharedCall<CurrentToken> | undefined;
 	#failure: TokenAuthenticationError | undefined;
@@ -25,8 +26,9 @@ export class TokenSource<FetchArgs> {
 	#epoch = 0;
 
 	/** `fetch` gets the shared call's signal: aborted once every request waiting for it has given up. */
-	constructor(label: string, fetch: (args: FetchArgs, signal: AbortSignal) => Promise<IssuedToken>) {
+	constructor(label: string, fetch: (args: FetchArgs, signal: AbortSignal) => Promise<IssuedToken>, what = `a token (${label})`) {
 		this.#label = label;
+		this.#what = what;
 		this.#fetch = fetch;
 	}
 
@@ -69,7 +71,7 @@ export class TokenSource<FetchArgs> {
 			this.#inFlight = call;
 		}
 
-		return this.#inFlight.wait(patience, `a token (${this.#label})`);
+		return this.#inFlight.wait(patience, this.#what);
 	}
 
 	/**

@@ -535,7 +535,7 @@ const socketCases: Case[] = [
 				const url = `${server.url}/arcgis/rest/services?f=json`;
 				const first = evidence.failure(got(url, {hooks: auth.hooks, retry: {limit: 0}}));
 				const second = await evidence.failure(got(url, {hooks: auth.hooks, retry: {limit: 0}, timeout: {request: 200}}));
-				expectCode(second, 'NETWORK_ERROR', /^Timeout waiting for a token/);
+				expectCode(second, 'NETWORK_ERROR', /^ArcGISServerTokenAuth: Timeout waiting for a token/);
 				expectCode(await first, 'NETWORK_ERROR', /generateToken: Timeout awaiting 'request' for 1500ms/);
 			} finally {
 				await server.close();
