@@ -522,14 +522,8 @@ const socketCases: Case[] = [
 	[
 		'generateToken hangs for one request while another waits with its own timeout: the waiter leaves at its own time',
 		async evidence => {
-			const server = await listen(
-				createServer((request, response) => {
-					request.resume();
-					if ((request.url ?? '').startsWith('/arcgis/rest/info')) {
-						response.end(JSON.stringify({authInfo: {isTokenBasedSecurity: true}}));
-					}
-				}),
-			);
+			// generateToken (and everything else) never answers.
+			const server = await listenTokenService(() => undefined);
 			try {
 				const auth = serverAuth(evidence, {callTimeout: 1500});
 				const url = `${server.url}/arcgis/rest/services?f=json`;
@@ -557,35 +551,27 @@ const socketCases: Case[] = [
 	[
 		'generateToken answers a gzip bomb: TOKEN_SERVICE_ERROR at 1 MiB, the heap barely moves',
 		async evidence => {
-			const server = await listen(
-				createServer((request, response) => {
-					request.resume();
-					if ((request.url ?? '').startsWith('/arcgis/rest/info')) {
-						response.end(JSON.stringify({authInfo: {isTokenBasedSecurity: true}}));
-						return;
+			const server = await listenTokenService(response => {
+				response.writeHead(200, {'content-type': 'application/json', 'content-encoding': 'gzip'});
+				const zip = createGzip({level: 1});
+				zip.pipe(response);
+				zip.write(`{"token":"${CANARY_TOKEN}-bomb`);
+				const spaces = Buffer.alloc(1024 * 1024, ' ');
+				let left = 128;
+				const more = () => {
+					while (left-- > 0) {
+						if (!zip.write(spaces)) {
+							zip.once('drain', more);
+							return;
+						}
 					}
 
-					response.writeHead(200, {'content-type': 'application/json', 'content-encoding': 'gzip'});
-					const zip = createGzip({level: 1});
-					zip.pipe(response);
-					zip.write(`{"token":"${CANARY_TOKEN}-bomb`);
-					const spaces = Buffer.alloc(1024 * 1024, ' ');
-					let left = 128;
-					const more = () => {
-						while (left-- > 0) {
-							if (!zip.write(spaces)) {
-								zip.once('drain', more);
-								return;
-							}
-						}
+					zip.end('"}');
+				};
 
-						zip.end('"}');
-					};
-
-					more();
-					response.once('close', () => zip.destroy());
-				}),
-			);
+				more();
+				response.once('close', () => zip.destroy());
+			});
 			try {
 				const before = process.memoryUsage().rss;
 				const error = await evidence.failure(got(`${server.url}/arcgis/rest/services?f=json`, {hooks: serverAuth(evidence).hooks, retry: {limit: 0}}));
@@ -635,6 +621,21 @@ async function listen(server: Server): Promise<{url: string; close: () => Promis
 			await new Promise<void>(resolve => server.close(() => resolve()));
 		},
 	};
+}
+
+/** A real server whose rest/info says it uses tokens; everything else (generateToken first) is answered by `answer`. */
+async function listenTokenService(answer: (response: ServerResponse) => void): Promise<{url: string; close: () => Promise<void>}> {
+	return listen(
+		createServer((request, response) => {
+			request.resume();
+			if ((request.url ?? '').startsWith('/arcgis/rest/info')) {
+				response.end(JSON.stringify({authInfo: {isTokenBasedSecurity: true}}));
+				return;
+			}
+
+			answer(response);
+		}),
+	);
 }
 
 /** A real ArcGIS-shaped site with token security: info and tokens answered, resources by `resource`. */
