@@ -223,6 +223,19 @@ describe('general handlers: web tier decisions', () => {
 			assert.deepEqual(await got(SERVICES, {hooks: auth.hooks}).json(), {ok: true});
 		});
 
+		it('names an SPN the KDC does not know as such, not as a missing ticket, when there is no NTLM to fall back on', async () => {
+			const kerberos = fakeKerberos();
+			kerberos.first = () => {
+				throw new Error('Unspecified GSS failure.  Minor code may provide more information: Server HTTP/10.0.0.5@EXAMPLE.TEST not found in Kerberos database');
+			};
+
+			new FakeIwaSite(ORIGIN);
+			await assert.rejects(
+				got(SERVICES, {hooks: new ArcGISServerAuth().hooks}),
+				(error: unknown) => webTierFailed(/the KDC does not know the service principal HTTP\/iwa\.example\.com .*option spn/)(error) && !/kinit/.test((error as Error).message),
+			);
+		});
+
 		it('falls back to NTLM when the server rejects the Kerberos token', async () => {
 			fakeKerberos();
 			const site = new FakeIwaSite(ORIGIN);

@@ -54,7 +54,21 @@ function fail(message: string, url: URL, cause?: unknown): TokenAuthenticationEr
 }
 
 /** Words that mark a missing or expired ticket in GSS-API messages. */
-const NO_TICKET = /no (?:kerberos )?credentials|credentials cache|ticket expired|not found in kerberos database|KRB5CCNAME|cannot find KDC/i;
+const NO_TICKET = /no (?:kerberos )?credentials|credentials cache|ticket expired|KRB5CCNAME|cannot find KDC/i;
+/**
+"Server HTTP/host@REALM not found in Kerberos database": the ticket is fine, the KDC does not know
+the site's service name — typical of a site reached by IP address or by an alias. Telling the user
+to run kinit would send them the wrong way.
+*/
+const UNKNOWN_SPN = /not found in kerberos database/i;
+
+function hintFor(text: string, spn: string): string {
+	if (UNKNOWN_SPN.test(text)) {
+		return `the KDC does not know the service principal ${spn.replace('@', '/')} (a site reached by IP address or by an alias has none: use the host name its SPN is registered for, or the option spn)`;
+	}
+
+	return NO_TICKET.test(text) ? 'no usable Kerberos ticket (run kinit, or set KRB5CCNAME / a client keytab)' : `the Kerberos library failed for ${spn}`;
+}
 
 /**
 Starts a client context and returns it with the first token for `Authorization: Negotiate`.
@@ -72,7 +86,7 @@ export async function startKerberos(kerberos: KerberosModule, spn: string, mutua
 		return {client, token};
 	} catch (error: unknown) {
 		const text = error instanceof Error ? error.message : String(error);
-		const hint = NO_TICKET.test(text) ? 'no usable Kerberos ticket (run kinit, or set KRB5CCNAME / a client keytab)' : `the Kerberos library failed for ${spn}`;
+		const hint = hintFor(text, spn);
 		throw fail(`Kerberos authentication to ${url.host} failed: ${hint}: ${text}`, url, error);
 	}
 }
