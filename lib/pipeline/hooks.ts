@@ -3,7 +3,7 @@ import {debug, tracing} from '../debug.js';
 import {TokenAuthenticationError} from '../errors.js';
 import {ownError} from '../http/own-error.js';
 import {redactUrl} from '../site/redact.js';
-import type {EarlierSlices, Step, StepOutcome} from './step.js';
+import type {EarlierSlices, Step} from './step.js';
 
 /** The got hooks a handler contributes; usable in `got(url, {hooks})` and `got.extend({hooks})`. */
 export type AuthHooks = Pick<Hooks, 'beforeRequest' | 'beforeRedirect' | 'afterResponse' | 'beforeError'>;
@@ -36,6 +36,45 @@ function attach(error: unknown, options: Options | NormalizedOptions, label: str
 	return error instanceof TokenAuthenticationError ? error.forRequest(options, label) : error;
 }
 
+/** Runs a hook's work, attaching whatever it throws or rejects with to the request (see attach). */
+function attached<R>(options: Options | NormalizedOptions, label: string, run: () => R | Promise<R>): R | Promise<R> {
+	let result: R | Promise<R>;
+	try {
+		result = run();
+	} catch (error: unknown) {
+		throw attach(error, options, label);
+	}
+
+	return isPromise(result)
+		? result.catch((error: unknown) => {
+				throw attach(error, options, label);
+			})
+		: result;
+}
+
+/**
+Runs the steps' hook methods in turn, synchronously for as long as each answers synchronously (the
+hot path: a request with a fresh token waits for nothing); from the first promise on, the rest
+follow it. `take` records a step's answer and may end the turn early with a result; `end` gives the
+result when every step has answered.
+*/
+function inTurn<A, R>(steps: readonly Step[], call: (step: Step) => A | Promise<A>, take: (step: Step, answer: A) => R | undefined, end: () => R, from = 0): R | Promise<R> {
+	for (let index = from; index < steps.length; index++) {
+		const step = steps[index]!;
+		const answer = call(step);
+		if (isPromise(answer)) {
+			return answer.then(resolved => take(step, resolved) ?? inTurn(steps, call, take, end, index + 1));
+		}
+
+		const early = take(step, answer);
+		if (early !== undefined) {
+			return early;
+		}
+	}
+
+	return end();
+}
+
 export type PipelineSettings = {
 	/** The handler's context key: two handlers on one request never mix their state. */
 	key: string;
@@ -59,6 +98,9 @@ export function pipelineHooks(steps: readonly Step[], settings: PipelineSettings
 	};
 
 	const reversed = [...steps].reverse();
+	// Only the steps that take part in a hook are run in it: a step without the method keeps its slice.
+	const requesters = steps.filter(step => step.beforeRequest !== undefined);
+	const readers = reversed.filter(step => step.afterResponse !== undefined);
 
 	const beforeRequest: BeforeRequestHook = options => {
 		const state = read(options);
@@ -69,40 +111,19 @@ export function pipelineHooks(steps: readonly Step[], settings: PipelineSettings
 		const slices: Record<string, unknown> = {...state.slices};
 		const earlier: EarlierSlices = {slice: <T>(name: string) => slices[name] as T | undefined};
 		const url = options.url as URL;
-		// Synchronous until a step has to wait (a login, a discovery): then the rest follows the promise.
-		const run = (from: number): void | Promise<void> => {
-			for (let index = from; index < steps.length; index++) {
-				const step = steps[index]!;
-				if (!step.beforeRequest) {
-					continue;
-				}
-
-				let result: unknown;
-				try {
-					result = step.beforeRequest(options, url, slices[step.name], earlier);
-				} catch (error: unknown) {
-					throw attach(error, options, label);
-				}
-
-				if (isPromise(result)) {
-					return result.then(
-						slice => {
-							slices[step.name] = slice;
-							return run(index + 1);
-						},
-						(error: unknown) => {
-							throw attach(error, options, label);
-						},
-					);
-				}
-
-				slices[step.name] = result;
-			}
-
-			write(options, {slices});
-		};
-
-		return run(0);
+		return attached(options, label, () =>
+			inTurn(
+				requesters,
+				step => step.beforeRequest!(options, url, slices[step.name], earlier),
+				(step, slice) => {
+					slices[step.name] = slice;
+					return undefined;
+				},
+				() => {
+					write(options, {slices});
+				},
+			),
+		);
 	};
 
 	const beforeRedirect: BeforeRedirectHook = (options, response) => {
@@ -132,48 +153,18 @@ export function pipelineHooks(steps: readonly Step[], settings: PipelineSettings
 		}
 
 		const slices: Record<string, unknown> = {...state.slices};
-		const next = (outcome: StepOutcome<unknown>, name: string): Promise<Response> | undefined => {
-			slices[name] = outcome.state;
-			if ('retry' in outcome) {
-				return retry({...outcome.retry, context: {[key]: {slices} satisfies PipelineState}, preserveHooks: true});
-			}
-
-			return undefined;
-		};
-
-		const run = (from: number): Response | Promise<Response> => {
-			for (let index = from; index < reversed.length; index++) {
-				const step = reversed[index]!;
-				if (!step.afterResponse) {
-					continue;
-				}
-
-				let outcome: StepOutcome<unknown> | Promise<StepOutcome<unknown>>;
-				try {
-					outcome = step.afterResponse(response, slices[step.name]);
-				} catch (error: unknown) {
-					throw attach(error, options, label);
-				}
-
-				if (isPromise(outcome)) {
-					return outcome.then(
-						resolved => next(resolved, step.name) ?? run(index + 1),
-						(error: unknown) => {
-							throw attach(error, options, label);
-						},
-					);
-				}
-
-				const retried = next(outcome, step.name);
-				if (retried) {
-					return retried;
-				}
-			}
-
-			return response;
-		};
-
-		return run(0);
+		return attached(options, label, () =>
+			inTurn(
+				readers,
+				step => step.afterResponse!(response, slices[step.name]),
+				(step, outcome) => {
+					slices[step.name] = outcome.state;
+					// A step wants the request sent again: that ends this response's turn.
+					return 'retry' in outcome ? retry({...outcome.retry, context: {[key]: {slices} satisfies PipelineState}, preserveHooks: true}) : undefined;
+				},
+				() => response,
+			),
+		);
 	};
 
 	const beforeError: BeforeErrorHook = received => {
