@@ -52,15 +52,6 @@ export class SharedCall<T> {
 	/** The call's result, or this request's own timeout or abort, whichever comes first. `what` names the call in messages. */
 	async wait(patience: Patience | undefined, what: string): Promise<T> {
 		const {signal, deadline} = patience ?? {};
-		if (!signal && deadline === undefined) {
-			this.#waiters++;
-			try {
-				return await this.#promise;
-			} finally {
-				this.#leave();
-			}
-		}
-
 		this.#waiters++;
 		let timer: NodeJS.Timeout | undefined;
 		let onAbort: (() => void) | undefined;
@@ -101,5 +92,37 @@ export class SharedCall<T> {
 		if (this.#waiters === 0 && !this.#settled) {
 			this.#controller.abort();
 		}
+	}
+}
+
+/**
+The place of the one call in flight for something (a token source, a look-up): a request joins the
+call under way, or starts one when there is none or the last was abandoned. The slot forgets the
+call when it ends, and `clear()` forgets it at once (a reset): a call so dropped may still finish,
+but `isCurrent` tells it that its result no longer belongs to the slot.
+*/
+export class SharedSlot<T> {
+	#call: SharedCall<T> | undefined;
+
+	/** Joins the call in flight, or starts `run` as the new one. */
+	async join(run: (signal: AbortSignal, isCurrent: () => boolean) => Promise<T>, patience: Patience | undefined, what: string): Promise<T> {
+		if (!this.#call || this.#call.abandoned) {
+			const call: SharedCall<T> = new SharedCall(async signal => {
+				try {
+					return await run(signal, () => this.#call === call);
+				} finally {
+					if (this.#call === call) {
+						this.#call = undefined;
+					}
+				}
+			});
+			this.#call = call;
+		}
+
+		return this.#call.wait(patience, what);
+	}
+
+	clear(): void {
+		this.#call = undefined;
 	}
 }

@@ -1,4 +1,4 @@
-import {SharedCall, type Patience} from './shared-call.js';
+import {SharedSlot, type Patience} from './shared-call.js';
 
 /**
 Computes a value once and shares it: concurrent callers wait on the same call, each on its own
@@ -8,7 +8,7 @@ look-ups that carry no credentials.
 export class SingleFlight<T> {
 	readonly #what: string;
 	#value: {ok: true; value: T} | undefined;
-	#inFlight: SharedCall<T> | undefined;
+	readonly #inFlight = new SharedSlot<T>();
 
 	/** `what` names the look-up in the message of a request that gave up waiting for it. */
 	constructor(what: string) {
@@ -25,29 +25,23 @@ export class SingleFlight<T> {
 			return this.#value.value;
 		}
 
-		if (!this.#inFlight || this.#inFlight.abandoned) {
-			const call = new SharedCall<T>(async signal => {
-				try {
-					const value = await compute(signal);
-					if (this.#inFlight === call) {
-						this.#value = {ok: true, value};
-					}
-
-					return value;
-				} finally {
-					if (this.#inFlight === call) {
-						this.#inFlight = undefined;
-					}
+		return this.#inFlight.join(
+			async (signal, isCurrent) => {
+				const value = await compute(signal);
+				// A look-up cleared while it ran (a reset) does not store its late answer.
+				if (isCurrent()) {
+					this.#value = {ok: true, value};
 				}
-			});
-			this.#inFlight = call;
-		}
 
-		return this.#inFlight.wait(patience, this.#what);
+				return value;
+			},
+			patience,
+			this.#what,
+		);
 	}
 
 	clear(): void {
 		this.#value = undefined;
-		this.#inFlight = undefined;
+		this.#inFlight.clear();
 	}
 }

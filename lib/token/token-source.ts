@@ -1,6 +1,6 @@
 import {debug} from '../debug.js';
 import type {TokenAuthenticationError} from '../errors.js';
-import {SharedCall, type Patience} from '../shared-call.js';
+import {SharedSlot, type Patience} from '../shared-call.js';
 import {isJudgedFailure, type IssuedToken} from './issued-token.js';
 
 /** A token together with the generation that identifies it without repeating it. */
@@ -19,7 +19,7 @@ export class TokenSource<FetchArgs> {
 	readonly #label: string;
 	readonly #what: string;
 	#current: CurrentToken | undefined;
-	#inFlight: SharedCall<CurrentToken> | undefined;
+	readonly #inFlight = new SharedSlot<CurrentToken>();
 	#failure: TokenAuthenticationError | undefined;
 	#generation = 0;
 	/** Bumped by reset(): a fetch started before a reset must not store its late result. */
@@ -57,21 +57,8 @@ export class TokenSource<FetchArgs> {
 			return current;
 		}
 
-		if (!this.#inFlight || this.#inFlight.abandoned) {
-			const epoch = this.#epoch;
-			const call: SharedCall<CurrentToken> = new SharedCall(async signal => {
-				try {
-					return await this.#start(args, signal, epoch);
-				} finally {
-					if (this.#inFlight === call) {
-						this.#inFlight = undefined;
-					}
-				}
-			});
-			this.#inFlight = call;
-		}
-
-		return this.#inFlight.wait(patience, this.#what);
+		const epoch = this.#epoch;
+		return this.#inFlight.join(async signal => this.#start(args, signal, epoch), patience, this.#what);
 	}
 
 	/**
@@ -89,7 +76,7 @@ export class TokenSource<FetchArgs> {
 	reset(): void {
 		this.#current = undefined;
 		this.#failure = undefined;
-		this.#inFlight = undefined;
+		this.#inFlight.clear();
 		this.#epoch++;
 	}
 
