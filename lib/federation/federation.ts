@@ -4,6 +4,7 @@ import {redactUrl} from '../site/redact.js';
 import {SingleFlight} from '../single-flight.js';
 import type {ArcGISClient, CallContext} from '../token/arcgis-client.js';
 import {readSiteInfo, type SiteInfoAnswer} from '../token/site-info.js';
+import {offersWebTier} from '../web-tier/mechanism.js';
 import type {Challenge} from '../web-tier/www-authenticate.js';
 import {isHostedByOnline, isOwnedBy, portalRootFrom} from './owning-system.js';
 
@@ -28,11 +29,6 @@ type ServerInfo =
 export const NOT_ARCGIS_MEMORY_MS = 60_000;
 /** How many server roots the handler remembers; the least recently used is forgotten first. */
 export const MAX_REMEMBERED_ROOTS = 256;
-
-/** A 401 from IIS Integrated Windows Authentication (or Apache's equivalent), not a Basic or bearer realm. */
-function isWebTierChallenge(challenges: readonly Challenge[]): boolean {
-	return challenges.some(challenge => challenge.scheme === 'negotiate' || challenge.scheme === 'ntlm');
-}
 
 /**
 Decides, per server root, whether a portal's token (or a server token made from it) may go there.
@@ -104,10 +100,11 @@ export class Federation {
 			this.#infos.delete(this.#infos.keys().next().value!);
 		}
 
-		const info = await flight.get(async signal => this.#read(serverRoot, call, signal), call.patience);
+		const read = async (signal: AbortSignal) => this.#read(serverRoot, call, signal);
+		const info = await flight.get(read, call.patience);
 		if ('notArcGIS' in info && Date.now() >= info.until) {
 			flight.clear();
-			return flight.get(async signal => this.#read(serverRoot, call, signal), call.patience);
+			return flight.get(read, call.patience);
 		}
 
 		return info;
@@ -120,16 +117,16 @@ export class Federation {
 		try {
 			info = await readSiteInfo(this.#client, infoUrl, new URL(`${serverRoot}/tokens/generateToken`), {...call, signal});
 		} catch (error: unknown) {
-			return this.#notArcGIS(serverRoot, error, signal);
+			return this.#unanswered(serverRoot, error, signal);
 		}
 
 		if ('security' in info) {
 			return {tokenBased: info.security.tokenBased, owningSystemUrl: info.security.owningSystemUrl};
 		}
 
-		if (!isWebTierChallenge(info.unauthorized)) {
+		if (!offersWebTier(info.unauthorized)) {
 			// A Basic or bearer realm, or no challenge at all: not an IIS web adaptor in front of ArcGIS.
-			return this.#notArcGIS(serverRoot, new TokenAuthenticationError('DISCOVERY_FAILED', `${redactUrl(infoUrl)} answered HTTP 401 without Negotiate or NTLM.`), signal);
+			return this.#passThrough(serverRoot, 'a 401 without Negotiate or NTLM');
 		}
 
 		if (this.#hasWebTier) {
@@ -144,19 +141,26 @@ export class Federation {
 	}
 
 	/**
-	A root that did not answer as an ArcGIS Server (or could not be reached): the portal's token has
-	no business there, and the request is the caller's to send. Remembered for a while, so that not
-	every request to such a host costs a probe. An ArcGIS error body (a server that wants a token for
-	its rest/info) is an answer, and an abandoned call says nothing about the host: both are thrown.
+	The probe failed. Not an answer (not JSON, no authInfo, an HTTP error, no connection): the root is
+	not an ArcGIS Server, or not reachable as one. An ArcGIS error body (a server that wants a token
+	for its rest/info) is an answer, and an abandoned call says nothing about the host: both are thrown.
 	*/
-	#notArcGIS(serverRoot: string, error: unknown, signal: AbortSignal): ServerInfo {
+	#unanswered(serverRoot: string, error: unknown, signal: AbortSignal): ServerInfo {
 		const unanswered = error instanceof TokenAuthenticationError && error.arcgisError === undefined && (error.code === 'DISCOVERY_FAILED' || error.code === 'NETWORK_ERROR');
 		if (!unanswered || signal.aborted) {
 			throw error;
 		}
 
-		debug('%s: %s is not an ArcGIS Server (%s); its requests pass through', this.#label, redactUrl(serverRoot), error.code);
-		return {notArcGIS: error.code, until: Date.now() + NOT_ARCGIS_MEMORY_MS};
+		return this.#passThrough(serverRoot, error.code);
+	}
+
+	/**
+	A root that is not an ArcGIS Server: the portal's token has no business there, and the request is
+	the caller's to send. Remembered for a while, so that not every request to such a host costs a probe.
+	*/
+	#passThrough(serverRoot: string, why: string): ServerInfo {
+		debug('%s: %s is not an ArcGIS Server (%s); its requests pass through', this.#label, redactUrl(serverRoot), why);
+		return {notArcGIS: why, until: Date.now() + NOT_ARCGIS_MEMORY_MS};
 	}
 
 	/** The error for a token-secured server that names another portal (or none) than the handler's. */

@@ -10,6 +10,11 @@ export type Availability = {
 	credentials: boolean;
 };
 
+/** Whether a 401 asks for the web tier (Negotiate or NTLM, as IIS Integrated Windows Authentication does), not a Basic or bearer realm. */
+export function offersWebTier(challenges: readonly Challenge[]): boolean {
+	return challenges.some(challenge => challenge.scheme === 'negotiate' || challenge.scheme === 'ntlm');
+}
+
 /**
 The one place that decides which mechanisms a 401 allows, in the order to try them: Kerberos for a
 `Negotiate` challenge when the module is there, then NTLM (under `NTLM`, or raw NTLMSSP under
@@ -39,7 +44,7 @@ export function chooseMechanisms(challenges: readonly Challenge[], available: Av
 		}
 	}
 
-	if (!negotiate && !ntlm) {
+	if (!offersWebTier(challenges)) {
 		const offered = [...schemes].join(', ') || 'no scheme at all';
 		missing.push(`the site offers neither Negotiate nor NTLM (it offers ${offered})`);
 	}
