@@ -17,8 +17,6 @@ export class SiteBinding {
 	#rootKey: string | undefined;
 	/** The site's origin as text, made once: URL's origin getter builds a new string each time. */
 	#originText: string | undefined;
-	/** The last URL judged and its verdict: the steps of one request ask about the same URL object. */
-	#last: {url: URL; onOrigin: boolean} | undefined;
 
 	/** `servesServers`: a portal handler, which also routes the ArcGIS Servers federated with its portal. */
 	constructor(servesServers: boolean, instance: string | undefined) {
@@ -65,27 +63,19 @@ export class SiteBinding {
 			return false;
 		}
 
-		if (this.#last?.url === url) {
-			return this.#last.onOrigin;
-		}
-
-		const onOrigin = url.origin === this.#originText || isSameOriginOrUpgrade(site.origin, url);
-		this.#last = {url, onOrigin};
-		return onOrigin;
+		return url.origin === this.#originText || isSameOriginOrUpgrade(site.origin, url);
 	}
 
 	reset(): void {
 		this.#site = undefined;
 		this.#rootKey = undefined;
 		this.#originText = undefined;
-		this.#last = undefined;
 	}
 
 	#set(site: Site): Site {
 		this.#site = site;
 		this.#rootKey = site.root.toLowerCase();
 		this.#originText = site.origin.origin;
-		this.#last = undefined;
 		return site;
 	}
 }

@@ -20,6 +20,11 @@ function firstApiSegment(path: string): {index: number; segment: string} | undef
 	return match ? {index: match.index, segment: match[1]!.toLowerCase()} : undefined;
 }
 
+/** Origin + the path before `index`, without trailing slashes. */
+function rootBefore(url: URL, index: number): string {
+	return `${url.origin}${url.pathname.slice(0, index)}`.replace(/\/+$/, '');
+}
+
 function decodeSegment(segment: string): string {
 	try {
 		return decodeURIComponent(segment).toLowerCase();
@@ -45,7 +50,7 @@ export function deriveSiteRoot(url: URL, instance?: string): string {
 
 	const fast = firstApiSegment(url.pathname);
 	if (fast !== 'escaped' && fast !== undefined) {
-		return `${url.origin}${url.pathname.slice(0, fast.index)}`.replace(/\/+$/, '');
+		return rootBefore(url, fast.index);
 	}
 
 	const segments = url.pathname.split('/').slice(1);
@@ -85,7 +90,7 @@ export function serverRootOf(url: URL): string | undefined {
 	}
 
 	if (fast !== 'escaped') {
-		return SERVER_SEGMENTS.has(fast.segment) ? `${url.origin}${url.pathname.slice(0, fast.index)}`.replace(/\/+$/, '') : undefined;
+		return SERVER_SEGMENTS.has(fast.segment) ? rootBefore(url, fast.index) : undefined;
 	}
 
 	const segments = url.pathname.split('/').slice(1);
