@@ -5,8 +5,14 @@ import {arcgisErrorCode, readArcGISError} from '../token/arcgis-error.js';
 const MAX_INSPECTED_BYTES = 64 * 1024;
 const OPEN_BRACE = 0x7b;
 
+// Searched for as bytes: Buffer#includes with a string argument encodes it anew on every call.
+const CODE_498 = Buffer.from('498');
+const CODE_499 = Buffer.from('499');
+
 function firstNonSpaceByte(body: Buffer): number | undefined {
-	for (const byte of body) {
+	// An index loop: a for…of over a Buffer makes an iterator for every response.
+	for (let index = 0; index < body.length; index++) {
+		const byte = body[index]!;
 		if (byte !== 0x20 && byte !== 0x09 && byte !== 0x0a && byte !== 0x0d) {
 			return byte;
 		}
@@ -38,7 +44,7 @@ export function isInvalidTokenResponse(response: Pick<Response, 'statusCode' | '
 		return false;
 	}
 
-	if (!body.includes('498') && !body.includes('499')) {
+	if (!body.includes(CODE_498) && !body.includes(CODE_499)) {
 		return false;
 	}
 

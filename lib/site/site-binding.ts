@@ -2,6 +2,8 @@ import {isSameOriginOrUpgrade} from './origin-policy.js';
 import {deriveSiteRoot, serverRootOf} from './site-root.js';
 import type {Site} from './site.js';
 
+const SLASH = 0x2f;
+
 /** What a URL is to a handler: its own site, an ArcGIS Server outside it (a portal handler's business), or elsewhere. */
 export type Target = {readonly kind: 'site'} | {readonly kind: 'server'; readonly root: string};
 
@@ -63,7 +65,9 @@ export class SiteBinding {
 			return false;
 		}
 
-		return url.origin === this.#originText || isSameOriginOrUpgrade(site.origin, url);
+		// href is stored, origin is built on each read: the usual URL (no user info) starts with its origin.
+		const {href} = url;
+		return (href.startsWith(this.#originText!) && href.charCodeAt(this.#originText!.length) === SLASH) || isSameOriginOrUpgrade(site.origin, url);
 	}
 
 	reset(): void {

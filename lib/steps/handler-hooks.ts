@@ -24,11 +24,15 @@ export type HandlerStepParts = {
 /**
 A handler's got hooks: its steps, in the order a request meets them — the token (placement, the
 refresh on 498/499), the web tier (Kerberos/NTLM; general handlers only), the client certificate
-(PKI options only) —
-and the redirect guard: authentication follows a hop only to the same origin or its https upgrade.
+(PKI options only) — and the redirect guard: authentication follows a hop only to the same origin or its https upgrade.
 */
 export function handlerHooks(parts: HandlerStepParts): AuthHooks {
 	const {label, key, binding, router, registry, webTier, settings, secrets} = parts;
-	const steps = [new TokenStep({label, binding, router, registry, settings, secrets}), ...(webTier ? [new WebTierStep(webTier, binding)] : []), new ClientCertificateStep(settings.tls, binding)];
+	const steps = [
+		new TokenStep({label, binding, router, registry, settings, secrets}),
+		...(webTier ? [new WebTierStep(webTier, binding)] : []),
+		// Without TLS material the step would never put anything on a request: it is left out, not run.
+		...(Object.keys(settings.tls).length > 0 ? [new ClientCertificateStep(settings.tls, binding)] : []),
+	];
 	return pipelineHooks(steps, {key, label, trusts: isSameOriginOrUpgrade});
 }
