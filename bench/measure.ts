@@ -45,6 +45,42 @@ export async function interleave(
 }
 
 /**
+Runs several variants of a workload in the same rounds, `perRound` requests each, the order rotating
+from round to round so that no variant always follows the same other one. Every variant is then
+measured within the same seconds as the baseline it is compared with (see roundRatio), rather than
+in runs of its own minutes apart: a drift of the machine between runs no longer shows up as a
+difference between, say, the handler and the floor.
+*/
+export async function rotate<K extends string>(requests: number, perRound: number, variants: Readonly<Record<K, () => Promise<unknown>>>): Promise<Array<Record<K, number[]>>> {
+	const names = Object.keys(variants) as K[];
+	const rounds: Array<Record<K, number[]>> = [];
+	const count = Math.max(10, Math.ceil(requests / perRound));
+	for (let round = 0; round < count; round++) {
+		const shift = round % names.length;
+		const rotated = [...names.slice(shift), ...names.slice(0, shift)];
+		// Every other cycle runs backwards, so each variant also precedes the ones it followed.
+		const order = Math.floor(round / names.length) % 2 === 0 ? rotated : rotated.reverse();
+		const times = Object.fromEntries(names.map(name => [name, [] as number[]])) as Record<K, number[]>;
+		for (const name of order) {
+			(globalThis as {gc?: () => void}).gc?.();
+			const action = variants[name];
+			for (let index = 0; index < perRound; index++) {
+				times[name].push(await time(action));
+			}
+		}
+
+		rounds.push(times);
+	}
+
+	return rounds;
+}
+
+/** Two variants of rotate's rounds, as roundRatio takes them. */
+export function pairOf<K extends string>(rounds: ReadonlyArray<Record<K, number[]>>, a: K, b: K): Array<{a: number[]; b: number[]}> {
+	return rounds.map(round => ({a: round[a], b: round[b]}));
+}
+
+/**
 The ratio of A to B as the median of the rounds' ratios (each round's median A ÷ median B), with
 their spread: a round is A and B side by side within seconds, so a machine that drifts between
 rounds moves both. Steadier than one ratio over all requests on these noisy machines.

@@ -2,21 +2,22 @@ import {Agent} from 'node:http';
 import got from 'got';
 import {ArcGISServerTokenAuth} from '../../dist/index.js';
 import type {EmulatorThread} from '../emulator-thread.js';
-import {interleave, median, roundRatio} from '../measure.js';
+import {interleave, median, pairOf, rotate, roundRatio} from '../measure.js';
 
 /**
 The hooks' cost next to plain got: the same wire request (POST, form body with the token, Referer)
 through ArcGISServerTokenAuth and through got with a fixed token, on one keep-alive agent. Beside
-it, in the same run: the floor (plain got with an empty async beforeRequest and an afterResponse
+it, in the same rounds: the floor (plain got with an empty async beforeRequest and an afterResponse
 that returns the response: what having hooks at all costs) and a control (plain got against
 itself: the noise of this machine). Then forcePost on against off.
 
-Many short rounds (40 requests a side) rather than a few long ones: the two sides stay seconds
-apart, so the drift of a shared machine falls on both; the figure is the median of the rounds'
+Many short rounds (40 requests a variant) in which all four variants take turns: the handler, the
+floor and the control are each measured within seconds of the baseline they are divided by, so the
+drift of a shared machine falls on all of them alike; each figure is the median of the rounds'
 ratios.
 */
 export async function overhead(emu: EmulatorThread, requests: number) {
-	const rounds = Math.max(10, Math.round(requests / 40));
+	const perRound = 40;
 	const agent = {http: new Agent({keepAlive: true, maxSockets: 1})};
 	const url = `${emu.serverUrl}/rest/services`;
 	const auth = new ArcGISServerTokenAuth('demo', 'demo1234');
@@ -25,24 +26,30 @@ export async function overhead(emu: EmulatorThread, requests: number) {
 	const token = auth.token!;
 	const plain = got.extend({agent});
 	const empty = got.extend({agent, hooks: {beforeRequest: [async () => Promise.resolve()], afterResponse: [response => response]}});
-	const ours = async () => hooked(`${url}?f=json`);
 	const send = (client: typeof got) => async () => client.post(url, {form: {f: 'json', token}, headers: {referer: 'got-arcgis-auth'}});
-	const baseline = send(plain);
-	const first = await interleave(requests, rounds, ours, baseline);
-	const floor = await interleave(requests, rounds, send(empty), baseline);
-	const control = await interleave(requests, rounds, send(plain), baseline);
+	const variants = {ours: async () => hooked(`${url}?f=json`), floor: send(empty), control: send(plain), plain: send(plain)};
+	// Untimed rounds first: the first thousands of requests of a process (the JIT, the emulator's
+	// own warm-up) are slower on one side or the other and are no part of the steady cost.
+	await rotate(requests / 6, perRound, variants);
+	const rounds = await rotate(requests, perRound, variants);
 
 	const getAuth = new ArcGISServerTokenAuth('demo', 'demo1234', {forcePost: false});
 	const getClient = got.extend({hooks: getAuth.hooks, agent});
 	await getClient(`${url}?f=json`);
-	const second = await interleave(requests, rounds, ours, async () => getClient(`${url}?f=json`));
+	const second = await interleave(
+		requests,
+		Math.round(requests / perRound),
+		async () => hooked(`${url}?f=json`),
+		async () => getClient(`${url}?f=json`),
+	);
 	agent.http.destroy();
+	const all = (name: 'ours' | 'plain') => rounds.flatMap(round => round[name]);
 	return {
-		rounds,
-		overhead: roundRatio(first.rounds),
-		floor: roundRatio(floor.rounds),
-		control: roundRatio(control.rounds),
+		rounds: rounds.length,
+		overhead: roundRatio(pairOf(rounds, 'ours', 'plain')),
+		floor: roundRatio(pairOf(rounds, 'floor', 'plain')),
+		control: roundRatio(pairOf(rounds, 'control', 'plain')),
 		forcePost: roundRatio(second.rounds),
-		medians: {oursMs: median(first.a), plainGotMs: median(first.b), getMs: median(second.b)},
+		medians: {oursMs: median(all('ours')), plainGotMs: median(all('plain')), getMs: median(second.b)},
 	};
 }
