@@ -117,9 +117,12 @@ describe('federated servers (portal token → server token), against the emulato
 
 		assert.equal(emu.stats.counts['portal.generateToken'], undefined, 'no portal login');
 		assert.deepEqual(exchanges(), {hosting: 1, imagery: 1, raster: 1});
+		// The emulator wants a Kerberos token on every request (IIS with authPersistNonNTLM off): the
+		// first request sent without one on the authenticated connection is refused, once for the site.
 		const exchangeCalls = emu.stats.log.filter(entry => entry.path === '/portal/sharing/rest/generateToken');
+		assert.ok(exchangeCalls.filter(entry => entry.status === 401).length <= 1, 'at most one 401 for the site');
 		assert.deepEqual(
-			exchangeCalls.map(entry => entry.tokenIn),
+			exchangeCalls.filter(entry => entry.status !== 401).map(entry => entry.tokenIn),
 			[null, null, null],
 			'no portal token on the exchange',
 		);

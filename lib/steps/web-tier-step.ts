@@ -39,6 +39,7 @@ export class WebTierStep implements Step<WebSlice> {
 			// A Kerberos token is single-use and an NTLM header belongs to its connection's handshake:
 			// the next hop gets its own from beforeRequest (or none, off the site).
 			delete options.headers.authorization;
+			this.#webTier.onHop(slice.web);
 		}
 
 		return slice.retried ? {retried: true} : undefined;

@@ -1,10 +1,21 @@
 import type {Agent as HttpAgent} from 'node:http';
 import type {OptionsInit} from 'got';
+import type {Connection} from './connections.js';
 import type {KerberosClient, MutualAuth} from './kerberos.js';
 
 /** What one request carries of the web tier (its slice of the request state, see steps/web-tier-step). */
 export type WebState =
-	| {readonly kind: 'kerberos'; readonly client: KerberosClient}
+	| {
+			readonly kind: 'kerberos';
+			/** The context of the token this attempt carries (none on an authenticated connection). */
+			readonly client?: KerberosClient;
+			/** The connection the request holds, when the site may keep authentication per connection. */
+			readonly connection?: Connection;
+			/** Sent without a token to learn whether the site keeps authentication per connection. */
+			readonly probe?: boolean;
+			/** Refused without a token: sent again on the same connection with one. */
+			readonly resend?: boolean;
+	  }
 	| {
 			readonly kind: 'ntlm';
 			readonly agent: HttpAgent;

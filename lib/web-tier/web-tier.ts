@@ -2,31 +2,32 @@ import type {NormalizedOptions, Response} from 'got';
 import {debug} from '../debug.js';
 import {TokenAuthenticationError} from '../errors.js';
 import {emitAuthWarning} from '../warnings.js';
-import {KERBEROS_MISSING, findKerberos, servicePrincipal, startKerberos, verifyMutualAuth} from './kerberos.js';
+import {findKerberos, servicePrincipal} from './kerberos.js';
+import {KerberosLogin} from './kerberos-login.js';
 import {chooseMechanisms, fallbackAfter, type Mechanism} from './mechanism.js';
-import {KerberosTrial} from './kerberos-trial.js';
 import {NtlmLogin} from './ntlm-login.js';
 import type {WebOutcome, WebState, WebTierSettings} from './web-state.js';
-import {challengeToken, readChallenges, type Challenge} from './www-authenticate.js';
+import {readChallenges, type Challenge} from './www-authenticate.js';
 
 export type {WebOutcome, WebState, WebTierSettings} from './web-state.js';
 
 /**
-Web-tier (IIS Integrated Windows Authentication) for one site: which mechanism the 401 allows,
-Kerberos tokens per request, NTLM handshakes on pooled keep-alive connections, and the
-lockout-safe first NTLM login.
+Web-tier (IIS Integrated Windows Authentication) for one site: which mechanism the 401 allows and
+the fallback from Kerberos to NTLM. Kerberos (KerberosLogin) and NTLM (NtlmLogin, with its
+lockout-safe first login) each keep their own connections.
 */
 export class WebTier {
 	readonly #settings: WebTierSettings;
 	#order: Mechanism[] = [];
 	#mode: Mechanism | undefined;
 	readonly #ntlm: NtlmLogin;
-	readonly #kerberosTrial = new KerberosTrial();
+	readonly #kerberos: KerberosLogin;
 	#warned = false;
 
 	constructor(settings: WebTierSettings) {
 		this.#settings = settings;
 		this.#ntlm = new NtlmLogin(settings);
+		this.#kerberos = new KerberosLogin(settings, {fallBack: error => this.#fallBack(error), usesKerberos: () => this.#mode?.kind === 'kerberos'});
 	}
 
 	/** Whether a mechanism is in use for the site. */
@@ -77,7 +78,7 @@ export class WebTier {
 		}
 
 		if (this.#mode.kind === 'kerberos') {
-			const web = await this.#kerberosBefore(options, url);
+			const web = await this.#kerberos.before(options, url, previous);
 			if (web) {
 				return web;
 			}
@@ -91,10 +92,7 @@ export class WebTier {
 		const challenges = readChallenges(response);
 		if (response.statusCode !== 401) {
 			if (web?.kind === 'kerberos') {
-				if (response.statusCode < 400 || challengeToken(challenges, 'negotiate') !== undefined) {
-					await verifyMutualAuth(web.client, challengeToken(challenges, 'negotiate'), this.#settings.mutualAuth, url);
-				}
-
+				await this.#kerberos.after(response, web, url);
 				return {web};
 			}
 
@@ -116,6 +114,13 @@ export class WebTier {
 		}
 
 		if (web.kind === 'kerberos') {
+			const verdict = this.#kerberos.after401(response, web);
+			if (verdict.kind === 'resend') {
+				// Sent without a token on an authenticated connection: once more, with one (never a loop:
+				// the resent request carries a token, and a refused token ends here below).
+				return {retry: {}, web: verdict.web};
+			}
+
 			// Relative to Kerberos, not to the current mode: with concurrent requests, another one's
 			// 401 may already have switched the site to NTLM.
 			const next = fallbackAfter(this.#order, web);
@@ -142,6 +147,15 @@ export class WebTier {
 	onError(web: WebState | undefined): void {
 		if (web?.kind === 'ntlm') {
 			this.#ntlm.onError(web);
+		} else if (web?.kind === 'kerberos') {
+			this.#kerberos.onError(web);
+		}
+	}
+
+	/** A redirect hop: the request gives back the connection it held (the next hop picks its own). */
+	onHop(web: WebState | undefined): void {
+		if (web?.kind === 'kerberos') {
+			this.#kerberos.onHop(web);
 		}
 	}
 
@@ -150,58 +164,25 @@ export class WebTier {
 		this.#ntlm.reset();
 		this.#order = [];
 		this.#mode = undefined;
-		this.#kerberosTrial.reset();
+		this.#kerberos.reset();
 		this.#warned = false;
 	}
 
-	/** A fresh Kerberos token on the request; undefined when the site has fallen back to NTLM. */
-	async #kerberosBefore(options: NormalizedOptions, url: URL): Promise<WebState | undefined> {
-		const running = this.#kerberosTrial.running();
-		if (running) {
-			try {
-				await running;
-			} catch (error: unknown) {
-				// Kerberos failed with nothing to fall back on (no NTLM credentials): the same verdict.
-				if (this.#mode?.kind === 'kerberos') {
-					throw error;
-				}
-			}
-
-			if (this.#mode?.kind !== 'kerberos') {
-				return undefined;
-			}
+	/** Kerberos could not make a token: NTLM takes over when it can (true), else the request fails. */
+	#fallBack(error: unknown): boolean {
+		// Relative to Kerberos, not to the current mode: a concurrent request may already have
+		// switched the site to NTLM, and NTLM is still this request's fallback.
+		const next = fallbackAfter(this.#order, {kind: 'kerberos'});
+		if (!next) {
+			return false;
 		}
 
-		const finish = this.#kerberosTrial.begin();
-		let failure: unknown;
-		try {
-			const kerberos = await findKerberos();
-			if (!kerberos) {
-				throw new TokenAuthenticationError('WEB_TIER_FAILED', `${KERBEROS_MISSING}.`, {url});
-			}
-
-			const {client, token} = await startKerberos(kerberos, servicePrincipal(url, this.#settings.spn), this.#settings.mutualAuth, url);
-			// Sent pre-emptively: once the site is known to want Negotiate, no 401 round trip per request.
-			options.headers.authorization = `Negotiate ${token}`;
-			return {kind: 'kerberos', client};
-		} catch (error: unknown) {
-			failure = error;
-			// Relative to Kerberos, not to the current mode: a concurrent request may already have
-			// switched the site to NTLM, and NTLM is still this request's fallback.
-			const next = fallbackAfter(this.#order, {kind: 'kerberos'});
-			if (!next) {
-				throw error;
-			}
-
-			if (this.#mode?.kind === 'kerberos') {
-				debug('%s: Kerberos unavailable (%s); falling back to NTLM', this.#settings.label, error instanceof Error ? error.message : 'error');
-				this.#mode = next;
-			}
-
-			return undefined;
-		} finally {
-			finish(failure);
+		if (this.#mode?.kind === 'kerberos') {
+			debug('%s: Kerberos unavailable (%s); falling back to NTLM', this.#settings.label, error instanceof Error ? error.message : 'error');
+			this.#mode = next;
 		}
+
+		return true;
 	}
 
 	#scheme(): 'NTLM' | 'Negotiate' {

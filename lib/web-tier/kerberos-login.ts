@@ -1,0 +1,227 @@
+import type {Socket} from 'node:net';
+import type {NormalizedOptions, Response} from 'got';
+import {debug} from '../debug.js';
+import {TokenAuthenticationError} from '../errors.js';
+import {KERBEROS_MISSING, findKerberos, servicePrincipal, startKerberos, verifyMutualAuth} from './kerberos.js';
+import {KerberosTrial} from './kerberos-trial.js';
+import {Connections, type Connection} from './connections.js';
+import type {WebState, WebTierSettings} from './web-state.js';
+import {challengeToken, readChallenges} from './www-authenticate.js';
+
+type KerberosState = Extract<WebState, {kind: 'kerberos'}>;
+
+/**
+Whether the site keeps Kerberos authentication per connection, as IIS does by default
+(`authPersistNonNTLM`) and Apache's mod_auth_gssapi with `GssapiConnectionBound On`: `unknown`
+until one request without a token on an authenticated connection has been answered.
+*/
+type Binding = 'unknown' | 'connection' | 'request';
+
+/** What a 401 means for a request's Kerberos: send it again with a token, or the token was refused. */
+export type KerberosVerdict = {kind: 'resend'; web: KerberosState} | {kind: 'refused'};
+
+/** What the web tier decides for Kerberos: whether NTLM takes over when it fails. */
+export type KerberosSite = {
+	/** A token could not be made: true when NTLM takes over (the site has switched to it), false to fail with the error. */
+	fallBack(error: unknown): boolean;
+	/** Whether the site still answers with Kerberos (a concurrent request may have switched it to NTLM). */
+	usesKerberos(): boolean;
+};
+
+/**
+Kerberos for one site. A token on a connection's first request (pre-emptively, once the site is
+known to want Negotiate), its mutual authentication checked once for that connection, and later
+requests on the connection without a token, when the site keeps authentication per connection.
+The first request that relies on that is the site's one probe: if it is refused (a 401 on the very
+socket that was authenticated), the site is remembered as wanting a token per request and every
+later request gets its own token on the caller's agent, as before. Concurrent requests never each
+pay a 401 to learn the same fact: while the probe is out, the others send tokens.
+*/
+export class KerberosLogin {
+	readonly #settings: Pick<WebTierSettings, 'label' | 'spn' | 'mutualAuth'>;
+	readonly #site: KerberosSite;
+	readonly #trial = new KerberosTrial();
+	#connections = new Connections();
+	#binding: Binding = 'unknown';
+	#probing = false;
+
+	constructor(settings: Pick<WebTierSettings, 'label' | 'spn' | 'mutualAuth'>, site: KerberosSite) {
+		this.#settings = settings;
+		this.#site = site;
+	}
+
+	/** Whether the site keeps Kerberos per connection ('unknown' until a probe was answered), for specs and the trace. */
+	get binding(): Binding {
+		return this.#binding;
+	}
+
+	/**
+	Puts Kerberos on a request: nothing on an authenticated connection of a site that keeps it (or
+	the probe), else a fresh token. Undefined when the site has fallen back to NTLM.
+	*/
+	async before(options: NormalizedOptions, url: URL, previous: WebState | undefined): Promise<KerberosState | undefined> {
+		if (previous?.kind === 'kerberos' && previous.resend && previous.connection) {
+			// A request sent without a token was refused: again on the same connection, now with one.
+			return this.#withToken(options, url, previous.connection);
+		}
+
+		if (previous?.kind === 'kerberos') {
+			// A retry (a refreshed token, got's own retry): the earlier attempt's connection is given back.
+			previous.connection?.release();
+		}
+
+		if (this.#binding === 'request') {
+			return this.#withToken(options, url, undefined);
+		}
+
+		const connection = this.#connections.acquire(url.protocol, options);
+		options.agent = url.protocol === 'https:' ? {https: connection.agent as never} : {http: connection.agent};
+		if (connection.reusable() && (this.#binding === 'connection' || !this.#probing)) {
+			const probe = this.#binding === 'unknown';
+			this.#probing ||= probe;
+			delete options.headers.authorization;
+			return {kind: 'kerberos', connection, ...(probe ? {probe} : {})};
+		}
+
+		return this.#withToken(options, url, connection);
+	}
+
+	/**
+	Reads a response that is not a 401: checks mutual authentication where a token went, and learns
+	from the probe that the site keeps authentication per connection.
+	*/
+	async after(response: Response, web: KerberosState, url: URL): Promise<void> {
+		const {connection} = web;
+		try {
+			if (web.client) {
+				const token = challengeToken(readChallenges(response), 'negotiate');
+				if (response.statusCode < 400 || token !== undefined) {
+					await verifyMutualAuth(web.client, token, this.#settings.mutualAuth, url);
+				}
+
+				// Only now: a connection whose server failed to prove itself is never trusted again.
+				connection?.authenticated(socketOf(response));
+			} else if (web.probe) {
+				this.#learnConnectionBound();
+			}
+		} catch (error: unknown) {
+			connection?.discard();
+			throw error;
+		} finally {
+			connection?.release();
+		}
+	}
+
+	/**
+	A 401. Without a token on an authenticated connection: send it again with one — and when the very
+	socket that was authenticated said so, the site wants a token per request (remembered). With a
+	token: the token was refused (the caller decides: a fallback to NTLM, or an error).
+	*/
+	after401(response: Response, web: KerberosState): KerberosVerdict {
+		const {connection} = web;
+		if (web.client || !connection) {
+			// The token was refused: the connection stays unauthenticated, and may serve another request.
+			connection?.release();
+			return {kind: 'refused'};
+		}
+
+		if (web.probe) {
+			this.#probing = false;
+		}
+
+		if (connection.answeredOn(socketOf(response)) && this.#binding !== 'request') {
+			this.#binding = 'request';
+			debug('%s: %s wants a Kerberos token on every request; each request gets its own', this.#settings.label, new URL(response.url).host);
+		}
+
+		connection.unauthenticated();
+		return {kind: 'resend', web: {kind: 'kerberos', connection, resend: true}};
+	}
+
+	/**
+	A redirect hop: the request gives its connection back. A probe redirected was let through without
+	a token (a site that wanted one would have answered 401): the site keeps authentication per
+	connection. A token's hop leaves its connection unproven: afterResponse, where mutual
+	authentication is checked, sees only the last hop.
+	*/
+	onHop(web: KerberosState | undefined): void {
+		if (web?.probe) {
+			this.#learnConnectionBound();
+		}
+
+		web?.connection?.release();
+	}
+
+	onError(web: KerberosState | undefined): void {
+		if (web?.probe) {
+			this.#probing = false;
+		}
+
+		// A token whose answer never came leaves the connection unauthenticated: nothing to undo.
+		web?.connection?.release();
+	}
+
+	reset(): void {
+		this.#connections.close();
+		this.#connections = new Connections();
+		this.#binding = 'unknown';
+		this.#probing = false;
+		this.#trial.reset();
+	}
+
+	#learnConnectionBound(): void {
+		this.#binding = 'connection';
+		this.#probing = false;
+		debug('%s: the site keeps Kerberos authentication per connection; later requests on an authenticated connection carry no token', this.#settings.label);
+	}
+
+	/** A fresh token on the request (single-use: a Kerberos authenticator is never replayed). */
+	async #withToken(options: NormalizedOptions, url: URL, connection: Connection | undefined): Promise<KerberosState | undefined> {
+		const running = this.#trial.running();
+		if (running) {
+			try {
+				await running;
+			} catch (error: unknown) {
+				// Kerberos failed with nothing to fall back on (no NTLM credentials): the same verdict.
+				if (this.#site.usesKerberos()) {
+					connection?.release();
+					throw error;
+				}
+			}
+
+			if (!this.#site.usesKerberos()) {
+				connection?.release();
+				return undefined;
+			}
+		}
+
+		const finish = this.#trial.begin();
+		let failure: unknown;
+		try {
+			const kerberos = await findKerberos();
+			if (!kerberos) {
+				throw new TokenAuthenticationError('WEB_TIER_FAILED', `${KERBEROS_MISSING}.`, {url});
+			}
+
+			const {client, token} = await startKerberos(kerberos, servicePrincipal(url, this.#settings.spn), this.#settings.mutualAuth, url);
+			// Sent pre-emptively: once the site is known to want Negotiate, no 401 round trip per request.
+			options.headers.authorization = `Negotiate ${token}`;
+			return {kind: 'kerberos', client, ...(connection ? {connection} : {})};
+		} catch (error: unknown) {
+			failure = error;
+			connection?.release();
+			if (!this.#site.fallBack(error)) {
+				throw error;
+			}
+
+			return undefined;
+		} finally {
+			finish(failure);
+		}
+	}
+}
+
+/** The socket a response came on: Node detaches it from the response once the body is read and the socket is free again. */
+function socketOf(response: Response): Socket | undefined {
+	return response.request.socket ?? response.socket ?? undefined;
+}
