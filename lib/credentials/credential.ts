@@ -18,6 +18,12 @@ export interface Credential {
 	*/
 	ownEndpoint?(site: Site): TokenEndpoint;
 
+	/** The user it logs in as, if it names one (`auth.username`; NTLM logs in as this user). */
+	readonly username?: string | undefined;
+
+	/** The password, if it has one: the web tier's NTLM handshake answers with it (and never sends it). */
+	readonly password?: string | undefined;
+
 	/** The secrets it holds, scrubbed from every message and error the handler hands on. */
 	secrets(): ReadonlyArray<string | undefined>;
 

@@ -24,9 +24,6 @@ export type HandlerKind = {
 	webTier: boolean;
 };
 
-/** A credential that can also answer NTLM at the web tier: its username and password. */
-type WindowsIdentity = {readonly username?: string | undefined; readonly password?: string | undefined};
-
 /** What the base makes the credential from: the resolved options and the handler's own HTTP client. */
 export type CredentialParts = {settings: ResolvedOptions; client: ArcGISClient};
 
@@ -56,7 +53,6 @@ export abstract class ArcGISAuthBase {
 		const settings = resolveOptions(options);
 		const client = new ArcGISClient(settings.verify, settings.tls, settings.callTimeoutMs);
 		const credential = makeCredential({settings, client});
-		const identity = credential as WindowsIdentity;
 		this.#credential = credential;
 		this.#kind = kind;
 		this.#binding = new SiteBinding(kind.product === 'portal', settings.instance);
@@ -64,15 +60,15 @@ export abstract class ArcGISAuthBase {
 		this.#webTier = kind.webTier
 			? new WebTier({
 					label: kind.name,
-					username: () => identity.username,
-					password: () => identity.password,
+					username: () => credential.username,
+					password: () => credential.password,
 					spn: settings.spn,
 					mutualAuth: settings.mutualAuth,
 					workstation: settings.workstation,
 				})
 			: undefined;
 		// A general handler given a client certificate and no password: the certificate is who the user is.
-		const certificateIsIdentity = () => kind.webTier && identity.password === undefined && hasClientCertificate(settings.tls);
+		const certificateIsIdentity = () => kind.webTier && credential.password === undefined && hasClientCertificate(settings.tls);
 		this.#rules = new SiteRules(kind.product, client, kind.name, this.#webTier, certificateIsIdentity);
 		const secrets = () => [...credential.secrets(), ...this.#registry.tokens()];
 		this.#servers =
@@ -98,7 +94,7 @@ export abstract class ArcGISAuthBase {
 
 	/** The username the handler logs in with, if any. */
 	get username(): string | undefined {
-		return (this.#credential as WindowsIdentity).username;
+		return this.#credential.username;
 	}
 
 	/**
