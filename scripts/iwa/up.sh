@@ -203,9 +203,10 @@ KeepAlive On
 MaxKeepAliveRequests 0
 KeepAliveTimeout 120
 
-# client port, requests so far on the connection (%k), status, method, path, authenticated user:
-# lets a test count 401s and handshakes per TCP connection. Space-separated, parsed by the specs.
-LogFormat "%{remote}p %k %>s %m %U \"%{X-Remote-User}o\"" iwa
+# client port, requests so far on the connection (%k), status, method, path, authenticated user,
+# time taken in microseconds (%D): lets a test count 401s and handshakes per TCP connection and see
+# what the server spent. Space-separated, parsed by spec/integration/iwa-env.ts (readAccessLog).
+LogFormat "%{remote}p %k %>s %m %U \"%{X-Remote-User}o\" %D" iwa
 CustomLog $IWA_DIR/access.log iwa
 
 TypesConfig /dev/null
