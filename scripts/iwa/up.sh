@@ -202,6 +202,19 @@ LoadModule alias_module $modules/mod_alias.so
 KeepAlive On
 MaxKeepAliveRequests 0
 KeepAliveTimeout 120
+# A fixed set of processes and threads. With the defaults the event MPM starts children under load
+# and stops them again once idle (MaxSpareThreads), and a stopping child closes its keep-alive
+# connections: authenticated NTLM connections vanish, and a client that reuses one just as it
+# closes sees "socket hang up" (64 requests at once through the delay proxy did). IIS does not do
+# that. 128 workers: enough for every connection the specs and the bench have busy at once.
+StartServers 2
+ServerLimit 2
+ThreadLimit 64
+ThreadsPerChild 64
+MaxRequestWorkers 128
+MinSpareThreads 1
+MaxSpareThreads 128
+MaxConnectionsPerChild 0
 
 # client port, requests so far on the connection (%k), status, method, path, authenticated user,
 # time taken in microseconds (%D): lets a test count 401s and handshakes per TCP connection and see
