@@ -1,64 +1,151 @@
 import type {Got} from 'got';
 import {ArcGISServerAuth, createSession} from '../../dist/index.js';
-import {dnsLookup, iwa, readAccessLog, settleLog} from '../../spec/integration/iwa-env.js';
-import {median, ratio, time} from '../measure.js';
+import {dnsLookup, iwa, readAccessLog, readDelayLog, settleLog, type LogLine} from '../../spec/integration/iwa-env.js';
+import {median, pairOf, rotate, roundRatio} from '../measure.js';
 
-async function timed(client: Got, url: string, requests: number): Promise<number[]> {
-	const times: number[] = [];
-	for (let index = 0; index < requests; index++) {
-		times.push(await time(async () => client(url)));
+export type WebTierSize = {
+	/** Rounds, each with every variant, the order rotating (see rotate). */
+	rounds: number;
+	/** Calls of each variant in a round. */
+	perRound: number;
+	/** Sequential requests in one call of a sequential variant. */
+	sequential: number;
+	/** Requests in flight at once in one call of a batch variant (through the delay proxy). */
+	inFlight: number;
+};
+
+type Variant = 'anon' | 'ntlm' | 'kerberos' | 'kerberosBound' | 'anonInFlight' | 'ntlmInFlight';
+
+/** What the access log shows for the NTLM requests of one variant. */
+function ntlmCounts(lines: LogLine[], expected: number, label: string) {
+	const served = lines.filter(line => line.status === 200);
+	if (served.length !== expected) {
+		throw new Error(`the access log shows ${served.length} of ${expected} ${label} requests served`);
 	}
 
-	return times;
+	const connections = new Set(served.map(line => line.port));
+	// A handshake is a 401 (Type 1 → Type 2) on a connection that then serves requests; a 401 on a
+	// connection that never served is a request sent before any connection was authenticated.
+	const challenged = lines.filter(line => line.status === 401);
+	const handshakes = challenged.filter(line => connections.has(line.port)).length;
+	return {requests: expected, handshakes, connections: connections.size, other401: challenged.length - handshakes};
+}
+
+function kerberosCounts(lines: LogLine[], expected: number, label: string) {
+	const served = lines.filter(line => line.status === 200 && line.user !== '' && line.user !== '-').length;
+	if (served !== expected) {
+		throw new Error(`the access log shows ${served} of ${expected} ${label} requests served to a user`);
+	}
+
+	return {requests: expected, extra401: lines.filter(line => line.status === 401).length, connections: new Set(lines.map(line => line.port)).size};
 }
 
 /**
-Against the real Apache (scripts/iwa): N sequential requests with NTLM and with Kerberos, counted in
-its access log, and their per-request time next to the same requests to its anonymous location.
+Against the real Apache (scripts/iwa), with the library as built in dist/: one request at a time
+with NTLM (/ntlm), Kerberos per request (/kerberos) and Kerberos bound to the connection
+(/kerberos-bound), each beside the same request to the anonymous location (/anon); and
+`inFlight` NTLM requests at once through the delay proxy (IWA_DELAY_MS each way) beside as many
+anonymous ones through it (the time for the whole batch). All variants take turns in the same
+rounds (rotate), so every ratio is the median of its rounds' ratios, A and B measured within
+seconds of each other; the access log tells the counts (handshakes, 401s) for each variant.
 Undefined when the servers are not up.
 */
-export async function webTier(requests: number) {
+export async function webTier(size: WebTierSize) {
 	if (!iwa) {
 		return undefined;
 	}
 
-	const anon = createSession().extend({dnsLookup});
-	const anonTimes = await timed(anon, `${iwa.base}/anon/arcgis/rest/services?f=json`, requests);
-
-	await settleLog();
-	let mark = readAccessLog().size;
-	const ntlm = createSession({auth: new ArcGISServerAuth(`${iwa.domain}\\${iwa.user}`, iwa.password)}).extend({dnsLookup});
-	const ntlmTimes = await timed(ntlm, `${iwa.base}/ntlm/arcgis/rest/services?f=json`, requests);
-	await settleLog();
-	const ntlmLog = readAccessLog(mark);
-	const served = ntlmLog.lines.filter(line => line.status === 200);
-	if (served.length !== requests) {
-		throw new Error(`the access log shows ${served.length} of ${requests} NTLM requests`);
-	}
-
-	const connections = new Set(served.map(line => line.port));
-	const handshakes = ntlmLog.lines.filter(line => line.status === 401 && connections.has(line.port)).length;
-
-	mark = ntlmLog.size;
-	let kerberos: {requests: number; extra401: number; perRequestRatio: number} | undefined;
-	try {
-		const krb = createSession({auth: new ArcGISServerAuth()}).extend({dnsLookup});
-		const krbTimes = await timed(krb, `${iwa.base}/kerberos/arcgis/rest/services?f=json`, requests);
-		await settleLog();
-		const krbLog = readAccessLog(mark);
-		if (krbLog.lines.filter(line => line.status === 200).length !== requests) {
-			throw new Error('the access log does not show every Kerberos request');
+	const base = iwa.base;
+	const delayBase = iwa.delayBase;
+	const path = '/arcgis/rest/services?f=json';
+	const user = `${iwa.domain}\\${iwa.user}`;
+	const session = (auth?: ArcGISServerAuth): Got => createSession(auth ? {auth} : {}).extend({dnsLookup, retry: {limit: 0}});
+	const sequential = (client: Got, url: string) => async () => {
+		for (let index = 0; index < size.sequential; index++) {
+			await client(url);
 		}
+	};
 
-		kerberos = {requests, extra401: krbLog.lines.filter(line => line.status === 401).length, perRequestRatio: ratio(krbTimes, anonTimes)};
-	} catch (error: unknown) {
-		process.stderr.write(`bench: Kerberos not measured (${error instanceof Error ? error.message : String(error)})\n`);
-		kerberos = undefined;
+	const batch = (client: Got, url: string) => async () => Promise.all(Array.from({length: size.inFlight}, async () => client(url)));
+
+	await settleLog();
+	const mark = readAccessLog().size;
+	const variants: Partial<Record<Variant, () => Promise<unknown>>> = {
+		anon: sequential(session(), `${base}/anon${path}`),
+		ntlm: sequential(session(new ArcGISServerAuth(user, iwa.password)), `${base}/ntlm${path}`),
+	};
+	const skipped: string[] = [];
+	// Kerberos needs the optional kerberos module: one request each tells whether it can be measured.
+	for (const [name, prefix] of [
+		['kerberos', 'kerberos'],
+		['kerberosBound', 'kerberos-bound'],
+	] as const) {
+		const client = session(new ArcGISServerAuth());
+		try {
+			await client(`${base}/${prefix}${path}`);
+			variants[name] = sequential(client, `${base}/${prefix}${path}`);
+		} catch (error: unknown) {
+			skipped.push(`/${prefix}: ${error instanceof Error ? error.message : String(error)}`);
+		}
 	}
+
+	if (delayBase) {
+		variants.anonInFlight = batch(session(), `${delayBase}/anon${path}`);
+		variants.ntlmInFlight = batch(session(new ArcGISServerAuth(user, iwa.password)), `${delayBase}/ntlm${path}`);
+	} else {
+		skipped.push('in flight through the delay proxy: no IWA_DELAY_BASE_URL (an env from an older up.sh)');
+	}
+
+	for (const reason of skipped) {
+		process.stderr.write(`bench: web tier, not measured: ${reason}\n`);
+	}
+
+	const active = variants as Record<Variant, () => Promise<unknown>>;
+	// Untimed warm-up calls: the handshakes, the anonymous batch's connections, the JIT.
+	const warmUp = 3;
+	for (const action of Object.values(active)) {
+		for (let index = 0; index < warmUp; index++) {
+			await action();
+		}
+	}
+
+	const rounds = await rotate(size.rounds * size.perRound, size.perRound, active);
+	await settleLog();
+
+	// Every call, warm-up included, as the access log must show it.
+	const calls = warmUp + rounds.length * size.perRound;
+	const lines = readAccessLog(mark).lines;
+	const proxied = readDelayLog();
+	const under = (prefix: string, viaProxy: boolean) => lines.filter(line => line.path.startsWith(`/${prefix}/`) && proxied.has(line.port) === viaProxy);
+	const perRequest = (name: Variant) => median(rounds.flatMap(round => round[name])) / (name.endsWith('InFlight') ? 1 : size.sequential);
+	const has = (name: Variant) => name in variants;
 
 	return {
-		ntlm: {requests, handshakes, connections: connections.size, perRequestRatio: ratio(ntlmTimes, anonTimes)},
-		kerberos,
-		anonMedianMs: median(anonTimes),
+		rounds: rounds.length,
+		perRound: size.perRound,
+		sequential: size.sequential,
+		anonMedianMs: perRequest('anon'),
+		ntlm: {...ntlmCounts(under('ntlm', false), calls * size.sequential, 'sequential NTLM'), ratio: roundRatio(pairOf(rounds, 'ntlm', 'anon')), medianMs: perRequest('ntlm')},
+		kerberos: has('kerberos')
+			? {...kerberosCounts(under('kerberos', false), calls * size.sequential + 1, 'Kerberos per-request'), ratio: roundRatio(pairOf(rounds, 'kerberos', 'anon')), medianMs: perRequest('kerberos')}
+			: undefined,
+		kerberosBound: has('kerberosBound')
+			? {
+					...kerberosCounts(under('kerberos-bound', false), calls * size.sequential + 1, 'Kerberos connection-bound'),
+					ratio: roundRatio(pairOf(rounds, 'kerberosBound', 'anon')),
+					medianMs: perRequest('kerberosBound'),
+				}
+			: undefined,
+		ntlmInFlight: has('ntlmInFlight')
+			? {
+					inFlight: size.inFlight,
+					delayMs: iwa.delayMs,
+					...ntlmCounts(under('ntlm', true), calls * size.inFlight, `NTLM ${size.inFlight}-in-flight`),
+					ratio: roundRatio(pairOf(rounds, 'ntlmInFlight', 'anonInFlight')),
+					batchMs: perRequest('ntlmInFlight'),
+					anonBatchMs: perRequest('anonInFlight'),
+				}
+			: undefined,
+		skipped,
 	};
 }

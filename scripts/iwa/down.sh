@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Stops exactly the daemons up.sh started, from the PIDs it recorded (never by process name), and
-# removes the pid files. Logs and the rest of $IWA_DIR stay. Does nothing (exit 0) when nothing is
+# Stops exactly the daemons up.sh started (the delay proxy, Apache, the KDC), from the PIDs it
+# recorded (never by process name), and removes the pid files. Logs and the rest of $IWA_DIR stay. Does nothing (exit 0) when nothing is
 # up; exits 1 only if a recorded process survives SIGKILL.
 set -uo pipefail
 
@@ -24,8 +24,10 @@ wait_gone() {
 	[ -z "$(members "$1")" ]
 }
 
+# stop NAME PROGRAM [ARGUMENT]: the daemon whose PID is in $IWA_DIR/NAME.pid, if that process still
+# runs PROGRAM (and has ARGUMENT on its command line: many processes are `node`).
 stop() {
-	local name=$1 program=$2 file=$IWA_DIR/$1.pid pid exe
+	local name=$1 program=$2 argument=${3:-} file=$IWA_DIR/$1.pid pid exe
 	[ -f "$file" ] || return 0
 	pid=$(cat "$file")
 	if ! [[ $pid =~ ^[0-9]+$ ]]; then
@@ -41,6 +43,11 @@ stop() {
 	exe=$(readlink "/proc/$pid/exe" 2>/dev/null || true)
 	if [ -n "$exe" ] && [ "$(basename "${exe% (deleted)}")" != "$program" ]; then
 		echo "iwa: PID $pid from $file is now $exe, not $program: left alone" >&2
+		rm -f "$file"
+		return 0
+	fi
+	if [ -n "$argument" ] && [ -r "/proc/$pid/cmdline" ] && ! tr '\0' '\n' <"/proc/$pid/cmdline" | grep -qF -- "$argument"; then
+		echo "iwa: PID $pid from $file is not $name any more ($argument not on its command line): left alone" >&2
 		rm -f "$file"
 		return 0
 	fi
@@ -64,6 +71,7 @@ stop() {
 	echo "iwa: stopped $name (PID $pid)"
 }
 
-stop apache apache2
+stop delay-proxy node delay-proxy.mjs
+stop apache apache2 "$IWA_DIR/apache.conf"
 stop krb5kdc krb5kdc
 exit "$status"

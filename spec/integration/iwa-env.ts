@@ -14,6 +14,11 @@ export const iwa = process.env.IWA_BASE_URL
 			/** The same server by IP address: no principal in the KDC for its SPN (HTTP/127.0.0.1). */
 			unknownSpnBase: process.env.IWA_UNKNOWN_SPN_BASE_URL,
 			kdcLog: process.env.IWA_KDC_LOG,
+			/** The same server through the delay proxy (scripts/iwa/delay-proxy.mjs): one connection to Apache per client connection, IWA_DELAY_MS each way. */
+			delayBase: process.env.IWA_DELAY_BASE_URL,
+			delayMs: process.env.IWA_DELAY_MS === undefined ? undefined : Number(process.env.IWA_DELAY_MS),
+			/** The delay proxy's connections: client port, then the port of its connection to Apache (the `port` of that connection's log lines). */
+			delayLog: process.env.IWA_DELAY_LOG,
 		}
 	: undefined;
 
@@ -34,21 +39,68 @@ export function dnsLookup(hostname: string, options: LookupOptions, callback: (e
 	lookup(hostname, options, callback as never);
 }
 
-export type LogLine = {port: number; keepAlive: number; status: number; method: string; path: string; user: string};
+export type LogLine = {
+	/** The client's port (%{remote}p): one per TCP connection. */
+	port: number;
+	/** Requests before this one on the connection (%k): 0 for the first. */
+	keepAlive: number;
+	status: number;
+	method: string;
+	path: string;
+	/** The authenticated user (X-Remote-User), '' or '-' when none. */
+	user: string;
+	/** The time Apache took for the request (%D), in microseconds; undefined in a log from an up.sh without it. */
+	durationUs: number | undefined;
+};
 
-/** Reads Apache's access log from a byte offset (lines: client port, requests on the connection, status, method, path, user). */
+// client port, %k, status, method, path, "user" (Apache escapes `"`, `\` and control characters), %D.
+const LINE = /^(\d+) (\d+) (\d+) (\S+) (\S+) "((?:[^"\\]|\\.)*)"(?: (\d+))?$/;
+
+/** Undoes Apache's escaping of a logged header value (\", \\, \xhh and the like). */
+function unescape(value: string): string {
+	const named: Record<string, string> = {n: '\n', r: '\r', t: '\t', b: '\b', f: '\f', v: '\v'};
+	return value.replaceAll(/\\(x[\da-fA-F]{2}|.)/g, (_, escaped: string) => (escaped.length === 3 ? String.fromCodePoint(Number.parseInt(escaped.slice(1), 16)) : (named[escaped] ?? escaped)));
+}
+
+/** One line of the access log, in up.sh's LogFormat (see scripts/iwa/README.md). */
+export function parseLogLine(line: string): LogLine {
+	const match = LINE.exec(line);
+	if (!match) {
+		throw new Error(`not a line of the IWA access log: ${JSON.stringify(line)}`);
+	}
+
+	const [, port, keepAlive, status, method, path, user, duration] = match;
+	return {
+		port: Number(port),
+		keepAlive: Number(keepAlive),
+		status: Number(status),
+		method: method!,
+		path: path!,
+		user: unescape(user!),
+		durationUs: duration === undefined ? undefined : Number(duration),
+	};
+}
+
+/** Reads Apache's access log from a byte offset (lines: client port, requests on the connection, status, method, path, user, duration). */
 export function readAccessLog(from = 0): {lines: LogLine[]; size: number} {
 	const text = readFileSync(iwa!.accessLog);
-	const lines = text
-		.subarray(from)
-		.toString('utf8')
-		.split('\n')
-		.filter(Boolean)
-		.map(line => {
-			const [port, keepAlive, status, method, path, user] = line.split(' ');
-			return {port: Number(port), keepAlive: Number(keepAlive), status: Number(status), method: method ?? '', path: path ?? '', user: (user ?? '').replaceAll('"', '')};
-		});
+	const lines = text.subarray(from).toString('utf8').split('\n').filter(Boolean).map(parseLogLine);
 	return {lines, size: text.length};
+}
+
+/** The ports of the delay proxy's connections to Apache, as its access log names them (empty without a delay log). */
+export function readDelayLog(): Set<number> {
+	if (!iwa?.delayLog) {
+		return new Set();
+	}
+
+	const text = readFileSync(iwa.delayLog, 'utf8');
+	return new Set(
+		text
+			.split('\n')
+			.filter(Boolean)
+			.map(line => Number(line.split(' ')[1])),
+	);
 }
 
 /** How many ticket requests (TGS_REQ) for `principal` the KDC has logged so far. */
