@@ -1,4 +1,4 @@
-import type {NormalizedOptions, Response} from 'got';
+import type {NormalizedOptions, PlainResponse, Response} from 'got';
 import {debug} from '../debug.js';
 import {TokenAuthenticationError} from '../errors.js';
 import {emitAuthWarning} from '../warnings.js';
@@ -62,14 +62,24 @@ export class WebTier {
 		return true;
 	}
 
-	/** Puts the web-tier authentication on a request: a Kerberos token, or a pooled NTLM connection. */
-	async beforeRequest(options: NormalizedOptions, url: URL, previous: WebState | undefined): Promise<WebState | undefined> {
+	/**
+	Puts the web-tier authentication on a request: a Kerberos token, or a pooled NTLM connection.
+	Synchronous on an authenticated NTLM site (the hot path). `bound` is the connection bound an
+	earlier hop of the request read from the caller's agent.
+	*/
+	beforeRequest(options: NormalizedOptions, url: URL, previous: WebState | undefined, bound?: number): WebState | undefined | Promise<WebState | undefined> {
 		if (!this.#mode) {
 			return undefined;
 		}
 
-		if (previous?.kind === 'ntlm' && previous.pinned) {
-			return previous;
+		if (previous?.kind === 'ntlm') {
+			if (previous.pinned) {
+				return previous;
+			}
+
+			// A new attempt of the request (another hook's retry, got's own): the last one is over,
+			// whether or not its response came past this handler.
+			previous.lease.release();
 		}
 
 		if (this.#ntlm.failure) {
@@ -77,29 +87,36 @@ export class WebTier {
 		}
 
 		if (this.#mode.kind === 'kerberos') {
-			const web = await this.#kerberosBefore(options, url);
-			if (web) {
-				return web;
-			}
+			return this.#kerberosBefore(options, url).then(web => web ?? this.#ntlm.before(options, url, this.#scheme(), bound));
 		}
 
-		return this.#ntlm.before(options, url, this.#scheme());
+		return this.#ntlm.before(options, url, this.#scheme(), bound ?? (previous?.kind === 'ntlm' ? previous.bound : undefined));
 	}
 
-	/** Reads the answer: completes handshakes, checks mutual authentication, reacts to a 401. */
-	async afterResponse(response: Response, url: URL, web: WebState | undefined, retried: boolean): Promise<WebOutcome> {
+	/**
+	Reads the answer: completes handshakes, checks mutual authentication, reacts to a 401. An NTLM
+	request that is not answered 401 is done with its connection: nothing to parse or wait for.
+	*/
+	afterResponse(response: Response, web: WebState | undefined, retried: boolean): WebOutcome | Promise<WebOutcome> {
+		if (web?.kind === 'ntlm' && response.statusCode !== 401) {
+			return {web: this.#ntlm.answered(web, response.request.socket)};
+		}
+
+		return this.#answer(response, new URL(response.url), web, retried);
+	}
+
+	/** A redirect answered the request: an NTLM handshake's redirect proves its connection, as a 200 does. */
+	redirected(web: WebState | undefined, response: PlainResponse): void {
+		if (web?.kind === 'ntlm') {
+			this.#ntlm.answered(web, response.request.socket);
+		}
+	}
+
+	async #answer(response: Response, url: URL, web: WebState | undefined, retried: boolean): Promise<WebOutcome> {
 		const challenges = readChallenges(response);
 		if (response.statusCode !== 401) {
-			if (web?.kind === 'kerberos') {
-				if (response.statusCode < 400 || challengeToken(challenges, 'negotiate') !== undefined) {
-					await verifyMutualAuth(web.client, challengeToken(challenges, 'negotiate'), this.#settings.mutualAuth, url);
-				}
-
-				return {web};
-			}
-
-			if (web?.kind === 'ntlm' && web.stage !== 'authenticated') {
-				return {web: this.#ntlm.authenticated(web)};
+			if (web?.kind === 'kerberos' && (response.statusCode < 400 || challengeToken(challenges, 'negotiate') !== undefined)) {
+				await verifyMutualAuth(web.client, challengeToken(challenges, 'negotiate'), this.#settings.mutualAuth, url);
 			}
 
 			return {web};
@@ -138,10 +155,10 @@ export class WebTier {
 		return this.#ntlm.after401(web, challenges, url, retried, this.#scheme());
 	}
 
-	/** A request failed on the network: a half-done handshake's connection is thrown away. */
-	onError(web: WebState | undefined): void {
+	/** A request failed: it lets go of its connection; on the network (`network`), a half-done handshake's is thrown away. */
+	onError(web: WebState | undefined, network: boolean): void {
 		if (web?.kind === 'ntlm') {
-			this.#ntlm.onError(web);
+			this.#ntlm.onError(web, network);
 		}
 	}
 
