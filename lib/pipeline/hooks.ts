@@ -135,7 +135,7 @@ export function pipelineHooks(steps: readonly Step[], settings: PipelineSettings
 
 		const slices: Record<string, unknown> = {};
 		for (const step of held) {
-			slices[step.name] = step.takeOff ? step.takeOff(options, state.slices[step.name]) : undefined;
+			slices[step.name] = step.takeOff ? step.takeOff(options, state.slices[step.name], response) : undefined;
 		}
 
 		const trusted = !state.untrusted && settings.trusts(new URL(response.url), options.url as URL);

@@ -1,4 +1,4 @@
-import type {NormalizedOptions, OptionsInit, RequestError, Response} from 'got';
+import type {NormalizedOptions, OptionsInit, PlainResponse, RequestError, Response} from 'got';
 
 /**
 What a step answers after a response: go on with its new slice of the request state, or have the
@@ -28,9 +28,10 @@ export interface Step<S = unknown> {
 	/**
 	A redirect hop is about to be followed: take off what the step put on the request, and return the
 	slice that outlives the hop (e.g. "already retried"). The redirect guard decides whether the next
-	hop is trusted; `beforeRequest` then puts back what belongs there.
+	hop is trusted; `beforeRequest` then puts back what belongs there. `response` is the redirect
+	itself (it answered what the step put on: e.g. an NTLM handshake's last leg).
 	*/
-	takeOff?(options: NormalizedOptions, slice: S): S | undefined;
+	takeOff?(options: NormalizedOptions, slice: S, response: PlainResponse): S | undefined;
 
 	/** Reads a response (never one of an untrusted hop). */
 	afterResponse?(response: Response, slice: S | undefined): StepOutcome<S> | Promise<StepOutcome<S>>;

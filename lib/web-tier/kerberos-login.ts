@@ -4,11 +4,18 @@ import {debug} from '../debug.js';
 import {TokenAuthenticationError} from '../errors.js';
 import {KERBEROS_MISSING, findKerberos, servicePrincipal, startKerberos, verifyMutualAuth} from './kerberos.js';
 import {KerberosTrial} from './kerberos-trial.js';
-import {Connections, type Connection} from './connections.js';
+import {ConnectionPool, callerBound, type Lease} from './connection-pool.js';
 import type {WebState, WebTierSettings} from './web-state.js';
 import {challengeToken, readChallenges} from './www-authenticate.js';
 
 type KerberosState = Extract<WebState, {kind: 'kerberos'}>;
+
+/**
+Connections per site when the caller's agent sets no finite `maxSockets`: as many as NTLM gets
+(DEFAULT_NTLM_CONNECTIONS), so a script runs as many requests in parallel whichever mechanism the
+site answers. A Kerberos connection costs a token and a context on the server, not a logon.
+*/
+export const DEFAULT_KERBEROS_CONNECTIONS = 16;
 
 /**
 Whether the site keeps Kerberos authentication per connection, as IIS does by default
@@ -41,7 +48,7 @@ export class KerberosLogin {
 	readonly #settings: Pick<WebTierSettings, 'label' | 'spn' | 'mutualAuth'>;
 	readonly #site: KerberosSite;
 	readonly #trial = new KerberosTrial();
-	#connections = new Connections();
+	#pool = new ConnectionPool();
 	#binding: Binding = 'unknown';
 	#probing = false;
 
@@ -57,33 +64,47 @@ export class KerberosLogin {
 
 	/**
 	Puts Kerberos on a request: nothing on an authenticated connection of a site that keeps it (or
-	the probe), else a fresh token. Undefined when the site has fallen back to NTLM.
+	the probe) — without an await, the hot path — else a fresh token. Undefined when the site has
+	fallen back to NTLM. `bound` is the connection bound an earlier hop read from the caller's agent.
 	*/
-	async before(options: NormalizedOptions, url: URL, previous: WebState | undefined): Promise<KerberosState | undefined> {
-		if (previous?.kind === 'kerberos' && previous.resend && previous.connection) {
+	before(options: NormalizedOptions, url: URL, previous: WebState | undefined, bound?: number): KerberosState | undefined | Promise<KerberosState | undefined> {
+		const earlier = previous?.kind === 'kerberos' ? previous : undefined;
+		if (earlier?.resend && earlier.lease) {
 			// A request sent without a token was refused: again on the same connection, now with one.
-			return this.#withToken(options, url, previous.connection);
+			return this.#withToken(options, url, earlier.lease, earlier.bound);
 		}
 
-		if (previous?.kind === 'kerberos') {
-			// A retry (a refreshed token, got's own retry): the earlier attempt's connection is given back.
-			previous.connection?.release();
-		}
-
+		// A retry (another hook's, got's own): the earlier attempt is over.
+		earlier?.lease?.release();
 		if (this.#binding === 'request') {
-			return this.#withToken(options, url, undefined);
+			return this.#withToken(options, url, undefined, undefined);
 		}
 
-		const connection = this.#connections.acquire(url.protocol, options);
+		const limit = callerBound(options.agent, url.protocol, DEFAULT_KERBEROS_CONNECTIONS) ?? bound ?? earlier?.bound ?? DEFAULT_KERBEROS_CONNECTIONS;
+		const lease = this.#pool.acquire(url.protocol, limit);
+		const {connection} = lease;
 		options.agent = url.protocol === 'https:' ? {https: connection.agent as never} : {http: connection.agent};
-		if (connection.reusable() && (this.#binding === 'connection' || !this.#probing)) {
-			const probe = this.#binding === 'unknown';
-			this.#probing ||= probe;
-			delete options.headers.authorization;
-			return {kind: 'kerberos', connection, ...(probe ? {probe} : {})};
+		if (connection.isAuthenticatedSocket(connection.socket)) {
+			if (this.#binding === 'connection' || !this.#probing) {
+				const probe = this.#binding === 'unknown';
+				this.#probing ||= probe;
+				if (options.headers.authorization !== undefined) {
+					delete options.headers.authorization;
+				}
+
+				return {kind: 'kerberos', lease, bound: limit, ...(probe ? {probe} : {})};
+			}
+		} else if (connection.authenticated) {
+			// Its socket is gone (the server closed it): what goes next authenticates a new one.
+			this.#pool.unauthenticated(connection);
 		}
 
-		return this.#withToken(options, url, connection);
+		return this.#withToken(options, url, lease, limit);
+	}
+
+	/** A request on an authenticated connection of a connection-bound site was answered: nothing to check. */
+	isPlain(web: KerberosState): boolean {
+		return web.client === undefined && !web.probe;
 	}
 
 	/**
@@ -91,7 +112,7 @@ export class KerberosLogin {
 	from the probe that the site keeps authentication per connection.
 	*/
 	async after(response: Response, web: KerberosState, url: URL): Promise<void> {
-		const {connection} = web;
+		const connection = web.lease?.connection;
 		try {
 			if (web.client) {
 				const token = challengeToken(readChallenges(response), 'negotiate');
@@ -100,15 +121,21 @@ export class KerberosLogin {
 				}
 
 				// Only now: a connection whose server failed to prove itself is never trusted again.
-				connection?.authenticated(socketOf(response));
+				if (connection) {
+					this.#pool.authenticated(connection, socketOf(response));
+				}
 			} else if (web.probe) {
 				this.#learnConnectionBound();
 			}
 		} catch (error: unknown) {
-			connection?.discard();
+			// Never shared while a token is out on it: no other request is cut off.
+			if (connection) {
+				this.#pool.discard(connection);
+			}
+
 			throw error;
 		} finally {
-			connection?.release();
+			web.lease?.release();
 		}
 	}
 
@@ -118,10 +145,10 @@ export class KerberosLogin {
 	token: the token was refused (the caller decides: a fallback to NTLM, or an error).
 	*/
 	after401(response: Response, web: KerberosState): KerberosVerdict {
-		const {connection} = web;
-		if (web.client || !connection) {
+		const {lease} = web;
+		if (web.client || !lease) {
 			// The token was refused: the connection stays unauthenticated, and may serve another request.
-			connection?.release();
+			lease?.release();
 			return {kind: 'refused'};
 		}
 
@@ -129,13 +156,14 @@ export class KerberosLogin {
 			this.#probing = false;
 		}
 
-		if (connection.answeredOn(socketOf(response)) && this.#binding !== 'request') {
+		const {connection} = lease;
+		if (connection.isAuthenticatedSocket(socketOf(response)) && this.#binding !== 'request') {
 			this.#binding = 'request';
 			debug('%s: %s wants a Kerberos token on every request; each request gets its own', this.#settings.label, new URL(response.url).host);
 		}
 
-		connection.unauthenticated();
-		return {kind: 'resend', web: {kind: 'kerberos', connection, resend: true}};
+		this.#pool.unauthenticated(connection);
+		return {kind: 'resend', web: {kind: 'kerberos', lease, resend: true, ...(web.bound === undefined ? {} : {bound: web.bound})}};
 	}
 
 	/**
@@ -149,7 +177,7 @@ export class KerberosLogin {
 			this.#learnConnectionBound();
 		}
 
-		web?.connection?.release();
+		web?.lease?.release();
 	}
 
 	onError(web: KerberosState | undefined): void {
@@ -158,12 +186,12 @@ export class KerberosLogin {
 		}
 
 		// A token whose answer never came leaves the connection unauthenticated: nothing to undo.
-		web?.connection?.release();
+		web?.lease?.release();
 	}
 
 	reset(): void {
-		this.#connections.close();
-		this.#connections = new Connections();
+		this.#pool.close();
+		this.#pool = new ConnectionPool();
 		this.#binding = 'unknown';
 		this.#probing = false;
 		this.#trial.reset();
@@ -176,7 +204,7 @@ export class KerberosLogin {
 	}
 
 	/** A fresh token on the request (single-use: a Kerberos authenticator is never replayed). */
-	async #withToken(options: NormalizedOptions, url: URL, connection: Connection | undefined): Promise<KerberosState | undefined> {
+	async #withToken(options: NormalizedOptions, url: URL, lease: Lease | undefined, bound: number | undefined): Promise<KerberosState | undefined> {
 		const running = this.#trial.running();
 		if (running) {
 			try {
@@ -184,13 +212,13 @@ export class KerberosLogin {
 			} catch (error: unknown) {
 				// Kerberos failed with nothing to fall back on (no NTLM credentials): the same verdict.
 				if (this.#site.usesKerberos()) {
-					connection?.release();
+					lease?.release();
 					throw error;
 				}
 			}
 
 			if (!this.#site.usesKerberos()) {
-				connection?.release();
+				lease?.release();
 				return undefined;
 			}
 		}
@@ -206,10 +234,10 @@ export class KerberosLogin {
 			const {client, token} = await startKerberos(kerberos, servicePrincipal(url, this.#settings.spn), this.#settings.mutualAuth, url);
 			// Sent pre-emptively: once the site is known to want Negotiate, no 401 round trip per request.
 			options.headers.authorization = `Negotiate ${token}`;
-			return {kind: 'kerberos', client, ...(connection ? {connection} : {})};
+			return {kind: 'kerberos', client, ...(lease ? {lease, ...(bound === undefined ? {} : {bound})} : {})};
 		} catch (error: unknown) {
 			failure = error;
-			connection?.release();
+			lease?.release();
 			if (!this.#site.fallBack(error)) {
 				throw error;
 			}

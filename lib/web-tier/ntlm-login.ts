@@ -1,24 +1,37 @@
+import type {Agent as HttpsAgent} from 'node:https';
+import type {Socket} from 'node:net';
 import type {NormalizedOptions} from 'got';
 import {debug} from '../debug.js';
 import {TokenAuthenticationError} from '../errors.js';
+import {callerBound, ConnectionPool} from './connection-pool.js';
 import {gate, type Gate} from './gate.js';
 import {ntlmAuthenticate, ntlmIdentity, ntlmNegotiate, type NtlmIdentity} from './ntlm-messages.js';
-import {NtlmPool} from './ntlm-pool.js';
 import type {WebOutcome, WebState, WebTierSettings} from './web-state.js';
 import {challengeToken, type Challenge} from './www-authenticate.js';
 
 type NtlmState = Extract<WebState, {kind: 'ntlm'}>;
 
 /**
+How many authenticated connections a site may hold when the caller's agent sets no finite
+`maxSockets`. Each connection costs one NTLM logon (two extra round trips, and a logon the domain
+controller records) and a connection held on IIS; a request that finds every connection busy waits
+behind one on its socket instead. 16 lets a script run 16 requests truly in parallel — more than the
+6 per host a browser opens, and the concurrency of a typical `p-limit`/`p-map` pool — while a burst
+of hundreds of requests costs at most 16 logons, not hundreds.
+*/
+export const DEFAULT_NTLM_CONNECTIONS = 16;
+
+/**
 NTLM for one site: handshakes on pooled keep-alive connections (Type 1 and Type 3 on one socket),
 and the lockout-safe first login — one handshake at a time until one has succeeded, and a refused
-login kept for every later request (Active Directory counts NTLM failures towards lockout).
+login kept for every later request (Active Directory counts NTLM failures towards lockout). Once a
+login succeeded, the pool grows while requests queue, up to the caller's bound.
 `scheme` is what the server offered: `NTLM`, or raw NTLMSSP under `Negotiate`.
 */
 export class NtlmLogin {
 	readonly #settings: Pick<WebTierSettings, 'label' | 'username' | 'password' | 'workstation'>;
 	#failure: TokenAuthenticationError | undefined;
-	#pool = new NtlmPool();
+	#pool = new ConnectionPool();
 	#gate: Gate | undefined;
 	#proven = false;
 
@@ -31,45 +44,41 @@ export class NtlmLogin {
 		return this.#failure;
 	}
 
-	/** Puts the request on a pooled connection: an authenticated one, or a new handshake's Type 1. */
-	async before(options: NormalizedOptions, url: URL, scheme: string): Promise<NtlmState> {
-		// The first login runs alone: with a wrong password, N parallel handshakes would be N
-		// failed logons against the account.
-		while (this.#gate && !this.#proven) {
-			await this.#gate.promise.catch(() => undefined);
-			if (this.#failure) {
-				throw this.#failure;
-			}
-		}
-
-		delete options.headers.authorization;
-		const {agent, authenticated} = this.#pool.pick(url.protocol);
-		options.agent = url.protocol === 'https:' ? {https: agent as never} : {http: agent};
-		if (authenticated) {
-			return {kind: 'ntlm', agent, stage: 'authenticated'};
-		}
-
-		const owner = !this.#proven;
-		if (owner) {
-			this.#gate = gate();
-		}
-
-		options.headers.authorization = this.#negotiateHeader(scheme);
-		return {kind: 'ntlm', agent, stage: 'negotiate', owner};
+	/** The site's connections, for specs. */
+	get pool(): ConnectionPool {
+		return this.#pool;
 	}
 
-	/** A handshake's request got its answer (not a 401): the connection is authenticated. */
-	authenticated(web: NtlmState): NtlmState {
-		this.#pool.authenticated(web.agent);
+	/**
+	Puts the request on a pooled connection: an authenticated one, or a new handshake's Type 1.
+	Synchronous once the first login is done (the hot path); `carried` is the bound read on an
+	earlier hop of the same request.
+	*/
+	before(options: NormalizedOptions, url: URL, scheme: string, carried: number | undefined): NtlmState | Promise<NtlmState> {
+		return this.#gate && !this.#proven ? this.#pickAfterFirstLogin(options, url, scheme, carried) : this.#pick(options, url, scheme, carried);
+	}
+
+	/**
+	A response that is not a 401 (or a redirect) on the request's connection: the request is done
+	with it, and a handshake's answer proves the connection — `socket` is the one it came on.
+	*/
+	answered(web: NtlmState, socket: Socket | undefined): NtlmState {
+		web.lease.release();
+		if (web.stage === 'authenticated') {
+			return web;
+		}
+
+		this.#pool.authenticated(web.lease.connection, socket);
 		this.#proven = true;
 		this.#gate?.resolve();
 		this.#gate = undefined;
-		debug('%s: NTLM connection authenticated (%d in the pool)', this.#settings.label, this.#pool.size);
-		return {kind: 'ntlm', agent: web.agent, stage: 'authenticated'};
+		debug('%s: NTLM connection authenticated (%d in the pool)', this.#settings.label, this.#pool.authenticatedCount);
+		return {kind: 'ntlm', lease: web.lease, bound: web.bound, stage: 'authenticated'};
 	}
 
 	/** A 401: the challenge to answer (Type 3), a refused login, or a pooled connection to authenticate again. */
 	after401(web: NtlmState, challenges: readonly Challenge[], url: URL, retried: boolean, scheme: string): WebOutcome {
+		const {connection} = web.lease;
 		if (web.stage === 'negotiate') {
 			let authenticate: string;
 			try {
@@ -80,15 +89,17 @@ export class NtlmLogin {
 					url,
 				);
 			} catch (error: unknown) {
-				this.onError(web);
+				this.onError(web, true);
 				throw error;
 			}
 
+			// The lease stays held: Type 3 goes out on the same connection, as part of the same request.
 			return {retry: {headers: {authorization: `${scheme} ${authenticate.replace(/^NTLM /, '')}`}}, web: {...web, stage: 'authenticate', pinned: true}};
 		}
 
 		if (web.stage === 'authenticate') {
-			this.#pool.discard(web.agent);
+			web.lease.release();
+			this.#pool.discard(connection);
 			const username = this.#settings.username() ?? '';
 			// Kept for every later request: Active Directory counts NTLM failures towards lockout.
 			this.#failure = new TokenAuthenticationError(
@@ -104,20 +115,25 @@ export class NtlmLogin {
 		// A pooled connection answered 401: the server closed the authenticated socket and the agent
 		// opened a new one. Authenticate it again, once.
 		if (retried) {
+			web.lease.release();
 			return {web};
 		}
 
-		this.#pool.unauthenticated(web.agent);
-		return {retry: {headers: {authorization: this.#negotiateHeader(scheme)}}, web: {kind: 'ntlm', agent: web.agent, stage: 'negotiate', pinned: true}};
+		this.#pool.unauthenticated(connection);
+		return {retry: {headers: {authorization: this.#negotiateHeader(scheme)}}, web: {kind: 'ntlm', lease: web.lease, bound: web.bound, stage: 'negotiate', pinned: true}};
 	}
 
-	/** A request failed on the network: a half-done handshake's connection is thrown away. */
-	onError(web: NtlmState): void {
-		if (web.stage === 'authenticated') {
+	/**
+	A request failed: it lets go of its connection. On the network (`network`, no response), a
+	half-done handshake's connection is thrown away.
+	*/
+	onError(web: NtlmState, network: boolean): void {
+		web.lease.release();
+		if (!network || web.stage === 'authenticated') {
 			return;
 		}
 
-		this.#pool.discard(web.agent);
+		this.#pool.discard(web.lease.connection);
 		if (web.owner && !this.#proven) {
 			// Not a verdict on the password: the next request may try again.
 			this.#gate?.reject(new TokenAuthenticationError('WEB_TIER_FAILED', 'The first NTLM handshake did not complete (network error); try again.'));
@@ -128,10 +144,56 @@ export class NtlmLogin {
 	/** Forgets the kept failure and the pooled connections. */
 	reset(): void {
 		this.#pool.close();
-		this.#pool = new NtlmPool();
+		this.#pool = new ConnectionPool();
 		this.#failure = undefined;
 		this.#gate = undefined;
 		this.#proven = false;
+	}
+
+	async #pickAfterFirstLogin(options: NormalizedOptions, url: URL, scheme: string, carried: number | undefined): Promise<NtlmState> {
+		// The first login runs alone: with a wrong password, N parallel handshakes would be N
+		// failed logons against the account.
+		while (this.#gate && !this.#proven) {
+			await this.#gate.promise.catch(() => undefined);
+			if (this.#failure) {
+				throw this.#failure;
+			}
+		}
+
+		// In the same turn as the check above: a waiter woken with this one must find its gate.
+		return this.#pick(options, url, scheme, carried);
+	}
+
+	#pick(options: NormalizedOptions, url: URL, scheme: string, carried: number | undefined): NtlmState {
+		// Only when there: `delete` on an absent key still costs, on every request of the hot path.
+		if (options.headers.authorization !== undefined) {
+			delete options.headers.authorization;
+		}
+
+		const https = url.protocol === 'https:';
+		const bound = callerBound(options.agent, url.protocol, DEFAULT_NTLM_CONNECTIONS) ?? carried ?? DEFAULT_NTLM_CONNECTIONS;
+		const lease = this.#pool.acquire(url.protocol, bound);
+		const {agent} = lease.connection;
+		if ((https ? options.agent.https : options.agent.http) !== agent) {
+			options.agent = https ? {https: agent as HttpsAgent} : {http: agent};
+		}
+		if (lease.connection.authenticated) {
+			// got runs no afterResponse for a stream: nothing would release the lease. The agent still
+			// queues the stream on the connection's one socket.
+			if (options.isStream) {
+				lease.release();
+			}
+
+			return {kind: 'ntlm', lease, bound, stage: 'authenticated'};
+		}
+
+		const owner = !this.#proven;
+		if (owner) {
+			this.#gate = gate();
+		}
+
+		options.headers.authorization = this.#negotiateHeader(scheme);
+		return {kind: 'ntlm', lease, bound, stage: 'negotiate', owner};
 	}
 
 	#identity(): NtlmIdentity {

@@ -1,6 +1,5 @@
-import type {Agent as HttpAgent} from 'node:http';
 import type {OptionsInit} from 'got';
-import type {Connection} from './connections.js';
+import type {Lease} from './connection-pool.js';
 import type {KerberosClient, MutualAuth} from './kerberos.js';
 
 /** What one request carries of the web tier (its slice of the request state, see steps/web-tier-step). */
@@ -9,8 +8,10 @@ export type WebState =
 			readonly kind: 'kerberos';
 			/** The context of the token this attempt carries (none on an authenticated connection). */
 			readonly client?: KerberosClient;
-			/** The connection the request holds, when the site may keep authentication per connection. */
-			readonly connection?: Connection;
+			/** The request's hold on a pooled connection, when the site may keep authentication per connection. */
+			readonly lease?: Lease;
+			/** How many connections the request's caller allows (read from its agent on the first pick). */
+			readonly bound?: number;
 			/** Sent without a token to learn whether the site keeps authentication per connection. */
 			readonly probe?: boolean;
 			/** Refused without a token: sent again on the same connection with one. */
@@ -18,7 +19,10 @@ export type WebState =
 	  }
 	| {
 			readonly kind: 'ntlm';
-			readonly agent: HttpAgent;
+			/** The request's hold on its pooled connection, from the pick until its response or error. */
+			readonly lease: Lease;
+			/** How many connections the request's caller allows (read from its agent on the first pick). */
+			readonly bound: number;
 			/** `negotiate`: Type 1 sent; `authenticate`: Type 3 sent; `authenticated`: a proven connection. */
 			readonly stage: 'negotiate' | 'authenticate' | 'authenticated';
 			/** Set by a handshake retry: its headers and agent stay as they are for that attempt. */

@@ -1,4 +1,4 @@
-import type {NormalizedOptions, Response} from 'got';
+import type {NormalizedOptions, PlainResponse, Response} from 'got';
 import {debug} from '../debug.js';
 import {TokenAuthenticationError} from '../errors.js';
 import {emitAuthWarning} from '../warnings.js';
@@ -13,8 +13,9 @@ export type {WebOutcome, WebState, WebTierSettings} from './web-state.js';
 
 /**
 Web-tier (IIS Integrated Windows Authentication) for one site: which mechanism the 401 allows and
-the fallback from Kerberos to NTLM. Kerberos (KerberosLogin) and NTLM (NtlmLogin, with its
-lockout-safe first login) each keep their own connections.
+the fallback from Kerberos to NTLM. Kerberos (KerberosLogin: tokens, and requests without one on
+connections the site keeps authenticated) and NTLM (NtlmLogin: handshakes on pooled connections,
+the lockout-safe first login) each run on pooled connections of their own.
 */
 export class WebTier {
 	readonly #settings: WebTierSettings;
@@ -63,14 +64,24 @@ export class WebTier {
 		return true;
 	}
 
-	/** Puts the web-tier authentication on a request: a Kerberos token, or a pooled NTLM connection. */
-	async beforeRequest(options: NormalizedOptions, url: URL, previous: WebState | undefined): Promise<WebState | undefined> {
+	/**
+	Puts the web-tier authentication on a request: Kerberos (a token, or an authenticated connection), or a pooled NTLM connection.
+	Synchronous on an authenticated NTLM site (the hot path). `bound` is the connection bound an
+	earlier hop of the request read from the caller's agent.
+	*/
+	beforeRequest(options: NormalizedOptions, url: URL, previous: WebState | undefined, bound?: number): WebState | undefined | Promise<WebState | undefined> {
 		if (!this.#mode) {
 			return undefined;
 		}
 
-		if (previous?.kind === 'ntlm' && previous.pinned) {
-			return previous;
+		if (previous?.kind === 'ntlm') {
+			if (previous.pinned) {
+				return previous;
+			}
+
+			// A new attempt of the request (another hook's retry, got's own): the last one is over,
+			// whether or not its response came past this handler.
+			previous.lease.release();
 		}
 
 		if (this.#ntlm.failure) {
@@ -78,26 +89,49 @@ export class WebTier {
 		}
 
 		if (this.#mode.kind === 'kerberos') {
-			const web = await this.#kerberos.before(options, url, previous);
-			if (web) {
-				return web;
-			}
+			const web = this.#kerberos.before(options, url, previous, bound);
+			// Undefined: the site has fallen back to NTLM.
+			return web instanceof Promise ? web.then(resolved => resolved ?? this.#ntlm.before(options, url, this.#scheme(), bound)) : web;
 		}
 
-		return this.#ntlm.before(options, url, this.#scheme());
+		return this.#ntlm.before(options, url, this.#scheme(), bound ?? (previous?.kind === 'ntlm' ? previous.bound : undefined));
 	}
 
-	/** Reads the answer: completes handshakes, checks mutual authentication, reacts to a 401. */
-	async afterResponse(response: Response, url: URL, web: WebState | undefined, retried: boolean): Promise<WebOutcome> {
+	/**
+	Reads the answer: completes handshakes, checks mutual authentication, reacts to a 401. An NTLM
+	request that is not answered 401 is done with its connection: nothing to parse or wait for.
+	*/
+	afterResponse(response: Response, web: WebState | undefined, retried: boolean): WebOutcome | Promise<WebOutcome> {
+		if (web?.kind === 'ntlm' && response.statusCode !== 401) {
+			return {web: this.#ntlm.answered(web, response.request.socket)};
+		}
+
+		if (web?.kind === 'kerberos' && response.statusCode !== 401 && this.#kerberos.isPlain(web)) {
+			// An authenticated connection of a connection-bound site: its mutual authentication was checked.
+			web.lease?.release();
+			return {web};
+		}
+
+		return this.#answer(response, new URL(response.url), web, retried);
+	}
+
+	/**
+	A redirect answered the request: an NTLM handshake's redirect proves its connection, as a 200
+	does; a Kerberos request gives its connection back (the next hop picks its own).
+	*/
+	redirected(web: WebState | undefined, response: PlainResponse): void {
+		if (web?.kind === 'ntlm') {
+			this.#ntlm.answered(web, response.request.socket);
+		} else if (web?.kind === 'kerberos') {
+			this.#kerberos.onHop(web);
+		}
+	}
+
+	async #answer(response: Response, url: URL, web: WebState | undefined, retried: boolean): Promise<WebOutcome> {
 		const challenges = readChallenges(response);
 		if (response.statusCode !== 401) {
 			if (web?.kind === 'kerberos') {
 				await this.#kerberos.after(response, web, url);
-				return {web};
-			}
-
-			if (web?.kind === 'ntlm' && web.stage !== 'authenticated') {
-				return {web: this.#ntlm.authenticated(web)};
 			}
 
 			return {web};
@@ -143,19 +177,12 @@ export class WebTier {
 		return this.#ntlm.after401(web, challenges, url, retried, this.#scheme());
 	}
 
-	/** A request failed on the network: a half-done handshake's connection is thrown away. */
-	onError(web: WebState | undefined): void {
+	/** A request failed: it lets go of its connection; on the network (`network`), a half-done handshake's is thrown away. */
+	onError(web: WebState | undefined, network: boolean): void {
 		if (web?.kind === 'ntlm') {
-			this.#ntlm.onError(web);
+			this.#ntlm.onError(web, network);
 		} else if (web?.kind === 'kerberos') {
 			this.#kerberos.onError(web);
-		}
-	}
-
-	/** A redirect hop: the request gives back the connection it held (the next hop picks its own). */
-	onHop(web: WebState | undefined): void {
-		if (web?.kind === 'kerberos') {
-			this.#kerberos.onHop(web);
 		}
 	}
 

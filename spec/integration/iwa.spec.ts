@@ -3,7 +3,7 @@ import got, {type Got, type Response} from 'got';
 import sinon from 'sinon';
 import {ArcGISPortalAuth, ArcGISServerAuth, TokenAuthenticationError, createSession, type AuthHooks} from '../../lib/index.js';
 import {findKerberos, forgetKerberosModule} from '../../lib/web-tier/kerberos.js';
-import {DEFAULT_NTLM_CONNECTIONS} from '../../lib/web-tier/ntlm-pool.js';
+import {DEFAULT_NTLM_CONNECTIONS} from '../../lib/web-tier/ntlm-login.js';
 import {withoutNock} from '../helpers/local-site.js';
 import {HOW_TO_ENABLE, dnsLookup, iwa, kdcRequestsFor, readAccessLog, settleLog, type LogLine} from './iwa-env.js';
 
@@ -247,6 +247,30 @@ describe('IWA integration (real KDC, Apache mod_auth_gssapi, gss-ntlmssp)', func
 					const http = client(new ArcGISServerAuth(`${iwa!.domain}\\${iwa!.user}`, iwa!.password));
 					const responses = await Promise.all(Array.from({length: 20}, async () => http(`${iwa!.base}/ntlm/arcgis/rest/services?f=json`)));
 					assert.ok(responses.every(response => response.statusCode === 200 && response.headers['x-remote-user'] === `${iwa!.domain}\\${iwa!.user}`));
+				});
+
+				it("grows with demand: 64 concurrent requests use more than 4 authenticated connections, each Type 3 on its Type 1's connection", async () => {
+					const http = client(new ArcGISServerAuth(`${iwa!.domain}\\${iwa!.user}`, iwa!.password));
+					const url = `${iwa!.base}/ntlm/arcgis/rest/services?f=json`;
+					const lines = await logOf(async () => {
+						await http(url);
+						const responses = await Promise.all(Array.from({length: 64}, async () => http(url)));
+						assert.ok(responses.every(response => response.statusCode === 200 && response.headers['x-remote-user'] === `${iwa!.domain}\\${iwa!.user}`));
+					});
+					const resource = lines.filter(line => line.path === '/ntlm/arcgis/rest/services');
+					const connections = new Set(resource.filter(line => line.status === 200).map(line => line.port));
+					// The access log's client port is the connection, `%k` its request count: a Type 1 is
+					// a 401 on a connection that then serves, and its Type 3 the very next request there.
+					const handshakes = resource.filter(line => line.status === 401 && connections.has(line.port));
+					for (const type1 of handshakes) {
+						const type3 = resource.find(line => line.port === type1.port && line.keepAlive === type1.keepAlive + 1);
+						assert.equal(type3?.status, 200, `the Type 3 after the Type 1 on port ${type1.port}`);
+					}
+
+					assert.equal(new Set(handshakes.map(line => line.port)).size, handshakes.length, 'one handshake per connection');
+					assert.equal(handshakes.length, connections.size, 'every connection that served was authenticated by its own handshake');
+					assert.ok(connections.size > 4 && connections.size <= DEFAULT_NTLM_CONNECTIONS, `${connections.size} connections`);
+					console.log(`      measured: 65 NTLM requests (1, then 64 concurrent) on ${connections.size} authenticated connection(s), ${handshakes.length} handshake(s)`);
 				});
 
 				it('costs at most one handshake per pooled connection over 100 sequential requests', async () => {
