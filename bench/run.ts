@@ -16,7 +16,7 @@ const smoke = values.smoke;
 // The smoke run (CI) checks counts, never times: the machines are shared and noisy.
 const size = smoke
 	? {requests: 200, cold: 50, expirySeconds: 3, lifetime: 2, memory: [200, 2000] as const, web: {rounds: 10, perRound: 1, sequential: 2, inFlight: 64}}
-	: {requests: 2000, cold: 200, expirySeconds: 10, lifetime: 2, memory: [2000, 20_000] as const, web: {rounds: 12, perRound: 4, sequential: 10, inFlight: 64}};
+	: {requests: 2000, cold: 200, expirySeconds: 10, lifetime: 2, memory: [2000, 20_000] as const, web: {rounds: 40, perRound: 2, sequential: 10, inFlight: 64}};
 
 /** A median of rounds with its spread, for the table. */
 const spread = (ratio: {median: number; min: number; max: number}) => `${ratio.median} (rounds ${ratio.min}–${ratio.max})`;

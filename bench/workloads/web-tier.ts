@@ -1,3 +1,4 @@
+import {Agent} from 'node:http';
 import type {Got} from 'got';
 import {ArcGISServerAuth, createSession} from '../../dist/index.js';
 import {dnsLookup, iwa, readAccessLog, readDelayLog, settleLog, type LogLine} from '../../spec/integration/iwa-env.js';
@@ -90,8 +91,12 @@ export async function webTier(size: WebTierSize) {
 	}
 
 	if (delayBase) {
-		variants.anonInFlight = batch(session(), `${delayBase}/anon${path}`);
-		variants.ntlmInFlight = batch(session(new ArcGISServerAuth(user, iwa.password)), `${delayBase}/ntlm${path}`);
+		// A caller who sends 64 at once and wants them in parallel says so with its agent: the NTLM
+		// pool's bound follows its maxSockets (without one, the pool stops at 16 connections, and 64
+		// requests go in four waves). Both sides get the same agent settings.
+		const parallel = () => ({http: new Agent({keepAlive: true, maxSockets: size.inFlight})});
+		variants.anonInFlight = batch(session().extend({agent: parallel()}), `${delayBase}/anon${path}`);
+		variants.ntlmInFlight = batch(session(new ArcGISServerAuth(user, iwa.password)).extend({agent: parallel()}), `${delayBase}/ntlm${path}`);
 	} else {
 		skipped.push('in flight through the delay proxy: no IWA_DELAY_BASE_URL (an env from an older up.sh)');
 	}
