@@ -28,6 +28,8 @@ export type TokenAuthenticationErrorCode =
 	| 'NOT_FEDERATED'
 	/** The site asked for a client certificate (PKI) and none was given, or it refused the one given. */
 	| 'CLIENT_CERTIFICATE'
+	/** An OAuth endpoint of the portal refused the request (a client id or secret it does not know). Kept until `reset()`. */
+	| 'OAUTH_ERROR'
 	/** A constructor argument or option is not usable. */
 	| 'INVALID_OPTION';
 

@@ -52,6 +52,16 @@ export type WebTierOptions = {
 	workstation?: string;
 };
 
+/** Options of the OAuth handlers (ArcGISAppAuth), on top of {@link AuthOptions}. */
+export type OAuthOptions = AuthOptions & {
+	/**
+	The portal the app is registered with: `https://www.arcgis.com` (or the organisation's URL),
+	or an Enterprise portal such as `https://gis.example.com/portal`. Default: the portal of the
+	first request, as for the other portal handlers.
+	*/
+	portal?: string;
+};
+
 /** Options after defaults and checks: what the rest of the library reads. */
 export type ResolvedOptions = {
 	verify: boolean;
@@ -70,6 +80,8 @@ export type ResolvedOptions = {
 	workstation: string | undefined;
 	/** Client certificate and CA for PKI sites; secrets, never shown. */
 	tls: TlsMaterial;
+	/** The portal root given with the option `portal` (no `/sharing/rest`, no trailing slash). */
+	portal: string | undefined;
 };
 
 /**
@@ -137,7 +149,28 @@ function optionalText(name: string, value: unknown, example: string): string | u
 }
 
 /** Applies the defaults of the product contract and rejects what cannot work, by name. */
-export function resolveOptions(options: AuthOptions & WebTierOptions = {}): ResolvedOptions {
+/** The option `portal` as a portal root: an http(s) URL without query, `/sharing/rest` or trailing slash. */
+function portalRoot(value: unknown): string | undefined {
+	if (value === undefined) {
+		return undefined;
+	}
+
+	let url: URL | undefined;
+	try {
+		url = typeof value === 'string' ? new URL(value) : undefined;
+	} catch {
+		url = undefined;
+	}
+
+	if (!url || !/^https?:$/.test(url.protocol) || url.search !== '' || url.hash !== '' || url.username !== '' || url.password !== '') {
+		throw invalidOption("option portal must be the portal's URL, such as 'https://www.arcgis.com' or 'https://gis.example.com/portal'.");
+	}
+
+	const path = url.pathname.replace(/\/+$/, '').replace(/\/sharing(?:\/rest)?$/i, '');
+	return `${url.origin}${path}`;
+}
+
+export function resolveOptions(options: AuthOptions & WebTierOptions & {portal?: string} = {}): ResolvedOptions {
 	if (typeof options !== 'object' || options === null) {
 		throw invalidOption('options must be an object.');
 	}
@@ -181,6 +214,7 @@ export function resolveOptions(options: AuthOptions & WebTierOptions = {}): Reso
 		mutualAuth: oneOf('mutualAuth', options.mutualAuth, MUTUAL, 'optional'),
 		workstation: optionalText('workstation', options.workstation, "'WS01'"),
 		tls: resolveTls(options),
+		portal: portalRoot(options.portal),
 	};
 }
 

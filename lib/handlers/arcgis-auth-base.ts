@@ -49,13 +49,14 @@ export abstract class ArcGISAuthBase {
 	readonly #webTier: WebTier | undefined;
 
 	/** @internal Handlers are made by their classes: the kind, the options, and what they log in with. */
-	protected constructor(kind: HandlerKind, options: (AuthOptions & WebTierOptions) | undefined, makeCredential: (parts: CredentialParts) => Credential) {
+	protected constructor(kind: HandlerKind, options: (AuthOptions & WebTierOptions & {portal?: string}) | undefined, makeCredential: (parts: CredentialParts) => Credential) {
 		const settings = resolveOptions(options);
 		const client = new ArcGISClient(settings.verify, settings.tls, settings.callTimeoutMs);
 		const credential = makeCredential({settings, client});
 		this.#credential = credential;
 		this.#kind = kind;
-		this.#binding = new SiteBinding(kind.product === 'portal', settings.instance);
+		// A portal given up front (OAuth handlers' option `portal`) is the site from the start.
+		this.#binding = new SiteBinding(kind.product === 'portal', settings.instance, kind.product === 'portal' ? settings.portal : undefined);
 		this.#registry = new TokenRegistry(kind.name);
 		this.#webTier = kind.webTier
 			? new WebTier({

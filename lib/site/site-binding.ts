@@ -20,10 +20,17 @@ export class SiteBinding {
 	/** The site's origin as text, made once: URL's origin getter builds a new string each time. */
 	#originText: string | undefined;
 
+	/** A portal given up front (the option `portal`): bound from the start, and again after reset(). */
+	readonly #given: string | undefined;
+
 	/** `servesServers`: a portal handler, which also routes the ArcGIS Servers federated with its portal. */
-	constructor(servesServers: boolean, instance: string | undefined) {
+	constructor(servesServers: boolean, instance: string | undefined, portal?: string) {
 		this.#servesServers = servesServers;
 		this.#instance = instance;
+		this.#given = portal;
+		if (portal !== undefined) {
+			this.bindPortal(portal);
+		}
 	}
 
 	/** The site, once bound. */
@@ -74,6 +81,9 @@ export class SiteBinding {
 		this.#site = undefined;
 		this.#rootKey = undefined;
 		this.#originText = undefined;
+		if (this.#given !== undefined) {
+			this.bindPortal(this.#given);
+		}
 	}
 
 	#set(site: Site): Site {

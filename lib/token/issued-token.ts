@@ -101,7 +101,7 @@ export function isTokenText(value: string): boolean {
 	return /^[\x21-\x7e]+$/.test(value);
 }
 
-function scrubArcGISError(error: ArcGISErrorObject, secrets: ReadonlyArray<string | undefined>): ArcGISErrorObject {
+export function scrubArcGISError(error: ArcGISErrorObject, secrets: ReadonlyArray<string | undefined>): ArcGISErrorObject {
 	const details = Array.isArray(error.details)
 		? (error.details as unknown[]).map(item => (typeof item === 'string' ? scrub(item, secrets) : item))
 		: typeof error.details === 'string'
@@ -116,5 +116,5 @@ kept and handed to every later request until `reset()`: sending the same credent
 only count towards an account lockout. Transport failures and garbage answers are not kept.
 */
 export function isJudgedFailure(error: unknown): error is TokenAuthenticationError {
-	return error instanceof TokenAuthenticationError && error.arcgisError !== undefined && (error.code === 'INVALID_CREDENTIALS' || error.code === 'TOKEN_SERVICE_ERROR');
+	return error instanceof TokenAuthenticationError && error.arcgisError !== undefined && (error.code === 'INVALID_CREDENTIALS' || error.code === 'TOKEN_SERVICE_ERROR' || error.code === 'OAUTH_ERROR');
 }
