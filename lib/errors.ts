@@ -30,6 +30,8 @@ export type TokenAuthenticationErrorCode =
 	| 'CLIENT_CERTIFICATE'
 	/** An OAuth endpoint of the portal refused the request (a client id or secret it does not know). Kept until `reset()`. */
 	| 'OAUTH_ERROR'
+	/** The portal refused the refresh token (expired or revoked): a person must sign in again (`arcgis-auth login`). Kept until `reset()`. */
+	| 'SIGN_IN_REQUIRED'
 	/** A constructor argument or option is not usable. */
 	| 'INVALID_OPTION';
 

@@ -4,6 +4,7 @@ export {ArcGISServerAuth} from './handlers/server-auth.js';
 export {ArcGISPortalAuth} from './handlers/portal-auth.js';
 export {ArcGISTokenAuth, type TokenAuthOptions} from './handlers/token-auth.js';
 export {ArcGISAppAuth} from './handlers/app-auth.js';
+export {ArcGISPortalOAuthAuth, type PortalOAuthOptions} from './handlers/portal-oauth-auth.js';
 export type {ArcGISAuthBase} from './handlers/arcgis-auth-base.js';
 export type {AuthHooks} from './pipeline/hooks.js';
 export type {Site} from './site/site.js';

@@ -1,50 +1,12 @@
 import assert from 'node:assert/strict';
 import {inspect} from 'node:util';
 import got from 'got';
-import nock from 'nock';
 import {ArcGISAppAuth, TokenAuthenticationError, createSession} from '../lib/index.js';
+import {FakeOAuthPortal, PORTAL} from './helpers/fake-oauth-portal.js';
 import {useNock} from './helpers/fake-site.js';
 
-const PORTAL = 'https://www.arcgis.com';
 const SELF = `${PORTAL}/sharing/rest/portals/self?f=json`;
 const SECRET = 'app-secret-0123456789';
-
-type Call = {form: URLSearchParams; contentType: string | undefined};
-
-/** ArcGIS Online's OAuth token endpoint as it answers: text/plain JSON, errors in HTTP 200 bodies. */
-class FakeOAuthPortal {
-	readonly tokenCalls: Call[] = [];
-	readonly resourceTokens: Array<string | null> = [];
-	lifetimeSeconds = 7200;
-	answer: ((form: URLSearchParams) => unknown) | undefined;
-	#count = 0;
-	readonly valid = new Set<string>();
-
-	constructor(readonly origin = PORTAL) {
-		nock(origin)
-			.persist()
-			.post('/sharing/rest/oauth2/token')
-			.reply((_uri, body, callback) => {
-				const form = new URLSearchParams(body as string);
-				this.tokenCalls.push({form, contentType: undefined});
-				const custom = this.answer?.(form);
-				if (custom !== undefined) {
-					callback(null, [200, typeof custom === 'string' ? custom : JSON.stringify(custom), {'content-type': 'text/plain;charset=utf-8'}]);
-					return;
-				}
-
-				const token = `app-token-${++this.#count}`;
-				this.valid.add(token);
-				callback(null, [200, JSON.stringify({access_token: token, expires_in: this.lifetimeSeconds}), {'content-type': 'text/plain;charset=utf-8'}]);
-			})
-			.post('/sharing/rest/portals/self')
-			.reply((_uri, body) => {
-				const token = new URLSearchParams(body as string).get('token');
-				this.resourceTokens.push(token);
-				return token !== null && this.valid.has(token) ? [200, {id: 'org', appInfo: {appId: 'demo-app'}}] : [200, {error: {code: 498, message: 'Invalid token.', details: []}}];
-			});
-	}
-}
 
 const oauthError = (pattern: RegExp) => (error: unknown) => error instanceof TokenAuthenticationError && error.code === 'OAUTH_ERROR' && pattern.test(error.message) && !error.message.includes(SECRET);
 

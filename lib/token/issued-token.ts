@@ -116,5 +116,9 @@ kept and handed to every later request until `reset()`: sending the same credent
 only count towards an account lockout. Transport failures and garbage answers are not kept.
 */
 export function isJudgedFailure(error: unknown): error is TokenAuthenticationError {
-	return error instanceof TokenAuthenticationError && error.arcgisError !== undefined && (error.code === 'INVALID_CREDENTIALS' || error.code === 'TOKEN_SERVICE_ERROR' || error.code === 'OAUTH_ERROR');
+	return (
+		error instanceof TokenAuthenticationError &&
+		error.arcgisError !== undefined &&
+		(error.code === 'INVALID_CREDENTIALS' || error.code === 'TOKEN_SERVICE_ERROR' || error.code === 'OAUTH_ERROR' || error.code === 'SIGN_IN_REQUIRED')
+	);
 }

@@ -42,6 +42,22 @@ body is parsed as JSON whatever its content type — the general OAuth clients (
 openid-client) refuse these answers for those reasons, hence this small reader of our own.
 */
 export function parseOAuthTokenResponse(response: TokenResponse, context: ParseContext): IssuedToken {
+	return readOAuthAnswer(response, context).issued;
+}
+
+/** What an `oauth2/token` answer may carry besides the access token (user grants). */
+export type OAuthAnswer = {
+	readonly issued: IssuedToken;
+	/** A new refresh token (exchange_refresh_token, authorization_code; a refresh may rotate it). */
+	readonly refreshToken?: string;
+	/** When that refresh token expires on the local clock, when the answer says (`refresh_token_expires_in`, seconds). */
+	readonly refreshTokenExpiresAt?: number;
+	/** The signed-in user, for `auth.username`. */
+	readonly username?: string;
+};
+
+/** The whole answer of `oauth2/token`: the access token, and the refresh token and user when there are. */
+export function readOAuthAnswer(response: TokenResponse, context: ParseContext): OAuthAnswer {
 	const where = `the OAuth token service at ${context.url.origin}${context.url.pathname}`;
 	const parsed = parseJsonBody(response.body);
 	if (!parsed.ok) {
@@ -71,5 +87,14 @@ export function parseOAuthTokenResponse(response: TokenResponse, context: ParseC
 
 	const lifetimeMs = seconds * 1000;
 	const expiresAt = context.now + lifetimeMs;
-	return {token, expires: new Date(expiresAt), expiresAt, refreshAt: computeRefreshAt(context.now, lifetimeMs, context.refreshMarginMs), ssl: value?.ssl === true};
+	const issued = {token, expires: new Date(expiresAt), expiresAt, refreshAt: computeRefreshAt(context.now, lifetimeMs, context.refreshMarginMs), ssl: value?.ssl === true};
+	const refreshToken = value?.refresh_token;
+	const refreshSeconds = value?.refresh_token_expires_in;
+	const username = value?.username;
+	return {
+		issued,
+		...(typeof refreshToken === 'string' && isTokenText(refreshToken) ? {refreshToken} : {}),
+		...(typeof refreshSeconds === 'number' && Number.isFinite(refreshSeconds) && refreshSeconds > 0 ? {refreshTokenExpiresAt: context.now + refreshSeconds * 1000} : {}),
+		...(typeof username === 'string' && username !== '' ? {username} : {}),
+	};
 }

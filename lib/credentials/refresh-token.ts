@@ -1,0 +1,143 @@
+import {TokenAuthenticationError} from '../errors.js';
+import type {ResolvedOptions} from '../options.js';
+import type {Site} from '../site/site.js';
+import {assertSecureTransport} from '../site/transport.js';
+import type {ArcGISClient, CallContext} from '../token/arcgis-client.js';
+import type {IssuedToken} from '../token/issued-token.js';
+import {readOAuthAnswer, type OAuthAnswer} from '../token/oauth-token.js';
+import type {TokenEndpoint} from '../token/token-endpoint.js';
+import {emitAuthWarning} from '../warnings.js';
+import type {Credential} from './credential.js';
+
+type Settings = Pick<ResolvedOptions, 'allowHttp' | 'refreshMarginMs'>;
+
+/** What a user's OAuth session starts from. */
+export type RefreshSession = {
+	clientId: string;
+	refreshToken: string;
+	/** When the refresh token expires, if known (the CLI stores it): it is then renewed in time. */
+	refreshTokenExpires?: Date | undefined;
+	/** The redirect URI of the sign-in; exchange_refresh_token must repeat it. Default: the out-of-band one. */
+	redirectUri: string;
+	/** Told of every new refresh token, to store it. */
+	onRefreshToken?: ((refreshToken: string, expires: Date | undefined) => void | Promise<void>) | undefined;
+};
+
+/** Renew the refresh token when less than this is left of it (it lives two weeks by default, 90 days at most). */
+const RENEW_BEFORE_MS = 24 * 60 * 60 * 1000;
+
+/**
+A user's OAuth session: access tokens (30 minutes) from `grant_type=refresh_token`, and the
+refresh token itself renewed with `exchange_refresh_token` before it expires, when its expiry is
+known. A refresh token the portal refuses (expired, revoked) means a person must sign in again:
+`SIGN_IN_REQUIRED`, judged and so kept until reset() — never retried in a loop. A network failure
+is not judged: the next request tries again.
+*/
+export class RefreshTokenCredential implements Credential {
+	readonly #session: RefreshSession;
+	readonly #settings: Settings;
+	readonly #client: ArcGISClient;
+	#refreshToken: string;
+	#refreshExpiresAt: number | undefined;
+	#username: string | undefined;
+	/** Old refresh tokens, still scrubbed from messages after a renewal. */
+	readonly #retired: string[] = [];
+
+	constructor(session: RefreshSession, settings: Settings, client: ArcGISClient) {
+		this.#session = session;
+		this.#settings = settings;
+		this.#client = client;
+		this.#refreshToken = session.refreshToken;
+		this.#refreshExpiresAt = session.refreshTokenExpires?.getTime();
+	}
+
+	get username(): string | undefined {
+		return this.#username;
+	}
+
+	/** The refresh token in use (the latest, after renewals). */
+	get refreshToken(): string {
+		return this.#refreshToken;
+	}
+
+	/** When the refresh token expires, if known. */
+	get refreshTokenExpires(): Date | undefined {
+		return this.#refreshExpiresAt === undefined ? undefined : new Date(this.#refreshExpiresAt);
+	}
+
+	ownEndpoint(site: Site): TokenEndpoint {
+		return {url: new URL(`${site.root}/sharing/rest/oauth2/token`)};
+	}
+
+	async fetch({url}: TokenEndpoint, call: CallContext): Promise<IssuedToken> {
+		assertSecureTransport(url, 'credentials', {allowHttp: this.#settings.allowHttp});
+		const {clientId, redirectUri} = this.#session;
+		const renew = this.#dueForRenewal(Date.now());
+		const form: Record<string, string> = renew
+			? {grant_type: 'exchange_refresh_token', client_id: clientId, redirect_uri: redirectUri, refresh_token: this.#refreshToken, f: 'json'}
+			: {grant_type: 'refresh_token', client_id: clientId, refresh_token: this.#refreshToken, f: 'json'};
+		const response = await this.#client.postForm(url, form, call);
+		let answer: OAuthAnswer;
+		try {
+			answer = readOAuthAnswer(response, {url, refreshMarginMs: this.#settings.refreshMarginMs, now: Date.now(), secrets: this.secrets()});
+		} catch (error: unknown) {
+			throw refusedRefreshToken(error) ?? error;
+		}
+
+		this.#username = answer.username ?? this.#username;
+		if (answer.refreshToken !== undefined && answer.refreshToken !== this.#refreshToken) {
+			this.#retired.push(this.#refreshToken);
+			this.#refreshToken = answer.refreshToken;
+			this.#refreshExpiresAt = answer.refreshTokenExpiresAt;
+			await this.#tell(answer.refreshToken);
+		} else if (answer.refreshTokenExpiresAt !== undefined) {
+			this.#refreshExpiresAt = answer.refreshTokenExpiresAt;
+		}
+
+		return answer.issued;
+	}
+
+	secrets(): ReadonlyArray<string | undefined> {
+		return [this.#refreshToken, ...this.#retired];
+	}
+
+	reset(): void {
+		// The refresh token is kept: reset() forgets access tokens and a kept refusal, not the session.
+	}
+
+	#dueForRenewal(now: number): boolean {
+		const expiresAt = this.#refreshExpiresAt;
+		if (expiresAt === undefined) {
+			return false;
+		}
+
+		return expiresAt - now < RENEW_BEFORE_MS;
+	}
+
+	async #tell(refreshToken: string): Promise<void> {
+		try {
+			await this.#session.onRefreshToken?.(refreshToken, this.refreshTokenExpires);
+		} catch {
+			// The session goes on with the new token in memory; the caller's store is theirs to fix.
+			emitAuthWarning('onRefreshToken failed: the new refresh token is in use but was not saved, and a later run may have to sign in again.', 'OAUTH_ERROR');
+		}
+	}
+}
+
+/** A refusal of the refresh token itself (ArcGIS: code 498, "refresh_token expired", "Invalid refresh_token"). */
+function refusedRefreshToken(error: unknown): TokenAuthenticationError | undefined {
+	if (!(error instanceof TokenAuthenticationError) || error.code !== 'OAUTH_ERROR' || !error.arcgisError) {
+		return undefined;
+	}
+
+	const {code, message} = error.arcgisError;
+	if (String(code) !== '498' && !/refresh.?token|invalid_grant/i.test(message ?? '')) {
+		return undefined;
+	}
+
+	return new TokenAuthenticationError(
+		'SIGN_IN_REQUIRED',
+		`${error.message.replace(/\.?$/, '.')} The sign-in has ended (the refresh token expired or was revoked): sign in again (arcgis-auth login, or ArcGISPortalOAuthAuth.signIn).`,
+		{url: error.url, arcgisError: error.arcgisError, cause: error},
+	);
+}
