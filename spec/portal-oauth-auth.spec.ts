@@ -111,7 +111,7 @@ describe('ArcGISPortalOAuthAuth (a user’s OAuth session from a refresh token)'
 			f: 'json',
 		});
 		assert.equal(saved[0]?.[0], 'renewed-1');
-		const expires = saved[0]![1]?.getTime() ?? 0;
+		const expires = saved[0]?.[1]?.getTime() ?? 0;
 		assert.ok(Math.abs(expires - (Date.now() + 1_209_599_000)) < 5000, 'refresh_token_expires_in is in seconds');
 		assert.equal(auth.refreshTokenExpires?.getTime(), expires);
 	});
