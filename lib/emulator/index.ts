@@ -15,6 +15,7 @@ import {EmulatorStats, type LogEntry} from './stats.js';
 import {TokenStore, serverKey} from './token-store.js';
 
 export type {EmulatorOptions, ErrorStyle} from './options.js';
+export type {OAuthApp} from './oauth-apps.js';
 export type {TokenPlace} from './request.js';
 export type {EmulatorStats, LogEntry} from './stats.js';
 export type {TokenKind} from './token-store.js';
@@ -232,6 +233,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
 			context.options = resolveEmulatorOptions({
 				...context.options,
 				users: Object.fromEntries(context.options.users),
+				oauthApps: Object.fromEntries(context.options.oauthApps),
 				...changes,
 				port: resolved.port,
 				host: resolved.host,
