@@ -155,6 +155,8 @@ describe('the arcgis-auth CLI', function () {
 		});
 		const url = /ArcGIS emulator on (\S+)/.exec(out)?.[1];
 		assert.ok(url);
+		assert.match(out, /oauth: {2}\S+\/portal\/sharing\/rest\/oauth2\/token \(grant_type=client_credentials\)/);
+		assert.match(out, /oauth apps: demo-app \(client_secret demo-app-secret-1; redirect URIs urn:ietf:wg:oauth:2\.0:oob, /);
 		const run = await cli(['token', `${url}/arcgis/rest/services`, '-u', 'demo', '--json'], {env: {ARCGIS_PASSWORD: 'demo1234'}});
 		assert.equal(run.code, 0);
 		child.kill('SIGTERM');

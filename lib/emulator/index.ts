@@ -8,6 +8,7 @@ import {resolveEmulatorOptions, type EmulatorOptions} from './options.js';
 import {BodyTooLargeError, readRequest} from './request.js';
 import {notFound, type Reply} from './responses.js';
 import {adminRoutes} from './routes/admin.js';
+import {oauthRoutes} from './routes/oauth.js';
 import {portalRoutes} from './routes/portal.js';
 import {redirectRoutes} from './routes/redirects.js';
 import {federatedRoutes, isFederatedPath, serverRoutes} from './routes/server.js';
@@ -15,6 +16,7 @@ import {EmulatorStats, type LogEntry} from './stats.js';
 import {TokenStore, serverKey} from './token-store.js';
 
 export type {EmulatorOptions, ErrorStyle} from './options.js';
+export type {OAuthApp} from './oauth-apps.js';
 export type {TokenPlace} from './request.js';
 export type {EmulatorStats, LogEntry} from './stats.js';
 export type {TokenKind} from './token-store.js';
@@ -68,7 +70,7 @@ export type Emulator = {
 };
 
 // The order matters only in that the most specific prefixes come first.
-const ROUTES: Route[] = [adminRoutes, serverRoutes, federatedRoutes, portalRoutes, redirectRoutes];
+const ROUTES: Route[] = [adminRoutes, serverRoutes, federatedRoutes, oauthRoutes, portalRoutes, redirectRoutes];
 
 const CHALLENGES: Array<[string, string]> = [
 	['www-authenticate', 'Negotiate'],
@@ -79,7 +81,7 @@ function send(response: ServerResponse, reply: Reply): void {
 	const body = reply.body === undefined ? '' : JSON.stringify(reply.body);
 	const headers: Array<[string, string]> = [...(reply.headers ?? [])];
 	if (reply.body !== undefined) {
-		headers.push(['content-type', 'application/json; charset=utf-8']);
+		headers.push(['content-type', reply.contentType ?? 'application/json; charset=utf-8']);
 	}
 
 	headers.push(['content-length', String(Buffer.byteLength(body))]);
@@ -232,6 +234,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
 			context.options = resolveEmulatorOptions({
 				...context.options,
 				users: Object.fromEntries(context.options.users),
+				oauthApps: Object.fromEntries(context.options.oauthApps),
 				...changes,
 				port: resolved.port,
 				host: resolved.host,

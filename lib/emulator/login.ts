@@ -44,7 +44,7 @@ export function generateToken(request: EmulatorRequest, context: EmulatorContext
 	context.failures.delete(username);
 	if (kind === 'portal' && request.form.has('serverUrl')) {
 		// A login for a token for one federated server (what a server client does with a federated server's token service).
-		return serverToken(request, context, username, 'login');
+		return serverToken(request, context, {username}, 'login');
 	}
 
 	const requested = Number(request.form.get('expiration'));
@@ -73,11 +73,13 @@ export function exchangeToken(request: EmulatorRequest, context: EmulatorContext
 		return restError(400, 'Unable to generate token.', ["Unable to get 'token' from the request or cookie, for server token."]);
 	}
 
-	return serverToken(request, context, identity ?? context.tokens.owner(request.token!) ?? '', 'exchangeToken');
+	// An app token (client_credentials) is exchanged like a user's: the server token is then the app's too.
+	const holder = identity === undefined ? {username: context.tokens.owner(request.token!) ?? '', app: context.tokens.appOf(request.token)} : {username: identity};
+	return serverToken(request, context, holder, 'exchangeToken');
 }
 
-/** A server token for the federated server named by `serverUrl`, for `owner`; the portal makes none for other servers. */
-function serverToken(request: EmulatorRequest, context: EmulatorContext, owner: string, how: 'exchangeToken' | 'login'): Reply {
+/** A server token for the federated server named by `serverUrl`, for a user or an app; the portal makes none for other servers. */
+function serverToken(request: EmulatorRequest, context: EmulatorContext, holder: {username: string; app?: string}, how: 'exchangeToken' | 'login'): Reply {
 	const serverUrl = serverKey(request.form.get('serverUrl') ?? '');
 	const federated = context.options.federatedServers.map(name => serverKey(`${context.origin}/${name}`));
 	if (!federated.includes(serverUrl)) {
@@ -87,6 +89,6 @@ function serverToken(request: EmulatorRequest, context: EmulatorContext, owner: 
 	context.stats.count(`federated.${serverUrl.slice(context.origin.length + 1)}.${how}`);
 	const client = request.form.get('client');
 	const referer = client === 'referer' ? (request.form.get('referer') ?? undefined) : undefined;
-	const {token, expires} = context.tokens.mint(owner, context.options.tokenLifetimeSeconds * 1000, {scope: {kind: 'server', serverUrl}, referer, kind: 'federated'});
+	const {token, expires} = context.tokens.mint(holder.username, context.options.tokenLifetimeSeconds * 1000, {scope: {kind: 'server', serverUrl}, referer, kind: 'federated', app: holder.app});
 	return json({token, expires, ssl: context.options.ssl});
 }

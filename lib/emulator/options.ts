@@ -1,4 +1,5 @@
 import {isLoopbackHost} from '../site/transport.js';
+import {resolveOAuthApps, type OAuthApp, type ResolvedOAuthApp} from './oauth-apps.js';
 
 /** How the emulator answers an invalid or missing token. */
 export type ErrorStyle = 'json' | 'status';
@@ -44,9 +45,22 @@ export type EmulatorOptions = {
 	certificate's common name signs that user in, as a PKI web adaptor does. Default false.
 	*/
 	clientCertificates?: boolean;
+	/**
+	OAuth apps registered with the portal, by client id (`oauth2/token`). Default one app, `demo-app`
+	with the secret `demo-app-secret-1` and the redirect URIs `urn:ietf:wg:oauth:2.0:oob`,
+	`http://127.0.0.1/callback` and `http://localhost/callback` (a loopback one matches on any port).
+	*/
+	oauthApps?: Record<string, OAuthApp>;
+	/**
+	Longest lifetime of a token from `oauth2/token`, in seconds: it caps the request's `expiration`
+	(minutes; an app token's default is 120, ArcGIS's maximum 20160). Apart from `tokenLifetimeSeconds`,
+	which caps generateToken only, so that app tokens keep ArcGIS's two hours by default; make it
+	short for specs of expiry. Default 1209600 (20160 minutes).
+	*/
+	oauthTokenLifetimeSeconds?: number;
 };
 
-export type ResolvedEmulatorOptions = Required<Omit<EmulatorOptions, 'users'>> & {users: Map<string, string>};
+export type ResolvedEmulatorOptions = Required<Omit<EmulatorOptions, 'users' | 'oauthApps'>> & {users: Map<string, string>; oauthApps: Map<string, ResolvedOAuthApp>};
 
 const RESERVED = new Set(['arcgis', 'portal', 'redirect']);
 
@@ -104,6 +118,11 @@ export function resolveEmulatorOptions(options: EmulatorOptions = {}): ResolvedE
 		fail('option tokenLifetimeSeconds must be more than 0.');
 	}
 
+	const oauthLifetime = count('oauthTokenLifetimeSeconds', options.oauthTokenLifetimeSeconds, 20_160 * 60);
+	if (oauthLifetime === 0) {
+		fail('option oauthTokenLifetimeSeconds must be more than 0.');
+	}
+
 	return {
 		port: count('port', options.port, 0),
 		host,
@@ -119,5 +138,7 @@ export function resolveEmulatorOptions(options: EmulatorOptions = {}): ResolvedE
 		https: options.https ?? false,
 		federatedServers: serverNames(options.federatedServers),
 		clientCertificates: options.clientCertificates ?? false,
+		oauthApps: resolveOAuthApps(options.oauthApps),
+		oauthTokenLifetimeSeconds: oauthLifetime,
 	};
 }

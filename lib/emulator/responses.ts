@@ -1,5 +1,5 @@
-/** An answer the emulator sends: status, JSON body, extra headers (repeated names allowed). */
-export type Reply = {status: number; body?: unknown; headers?: Array<[string, string]>};
+/** An answer the emulator sends: status, JSON body, extra headers (repeated names allowed), and the body's content type when not JSON's. */
+export type Reply = {status: number; body?: unknown; headers?: Array<[string, string]>; contentType?: string};
 
 export const json = (body: unknown, status = 200): Reply => ({status, body});
 

@@ -3,11 +3,17 @@ import {randomBytes} from 'node:crypto';
 /** What a token is good for: the whole site, or (federation) one server root. */
 export type TokenScope = {kind: 'site'} | {kind: 'server'; serverUrl: string};
 
-/** Which service minted a token: ArcGIS Server's tokens/, its admin/, the portal, the portal's federation exchange, or `issueToken()`. */
-export type TokenKind = 'server' | 'admin' | 'portal' | 'federated' | 'issued';
+/**
+Which service minted a token: ArcGIS Server's tokens/, its admin/, the portal, the portal's federation
+exchange, `issueToken()`, or the portal's `oauth2/token` for an app (`client_credentials`).
+*/
+export type TokenKind = 'server' | 'admin' | 'portal' | 'federated' | 'issued' | 'app';
 
 type Issued = {
+	/** The user; empty for a token held by an app (no user). */
 	username: string;
+	/** The client id of the app that holds the token (an app token, or a server token exchanged for one). */
+	app: string | undefined;
 	expires: number;
 	/** Set for client=referer tokens: requests must carry this Referer. */
 	referer: string | undefined;
@@ -29,17 +35,19 @@ referer binding and a scope; `revokeAll()` is what an administrator's "invalidat
 export class TokenStore {
 	readonly #tokens = new Map<string, Issued>();
 
-	mint(username: string, lifetimeMs: number, options: {referer?: string; scope?: TokenScope; kind: TokenKind}): {token: string; expires: number} {
+	/** A token for a user, or (with `app`, and an empty username) for an app. */
+	mint(username: string, lifetimeMs: number, options: {referer?: string; scope?: TokenScope; kind: TokenKind; app?: string}): {token: string; expires: number} {
 		this.#sweep();
 		const token = randomBytes(24).toString('base64url');
 		const expires = Date.now() + lifetimeMs;
-		this.#tokens.set(token, {username, expires, referer: options.referer, scope: options.scope ?? {kind: 'site'}, kind: options.kind});
+		this.#tokens.set(token, {username, app: options.app, expires, referer: options.referer, scope: options.scope ?? {kind: 'site'}, kind: options.kind});
 		return {token, expires};
 	}
 
 	/**
 	Whether a token is good for a request with that Referer, to that server root. A federated server
-	(`serverOnly`) takes only a server token minted for it, never the portal's own token.
+	(`serverOnly`) takes only a server token minted for it, never the portal's own token. An app's
+	own token is a portal token: only the portal (no `serverRoot`) takes it, not the standalone server.
 	*/
 	check(token: string | undefined, request: {referer: string | undefined; serverRoot?: string; serverOnly?: boolean; refererBound: boolean}): TokenCheck {
 		if (token === undefined || token === '') {
@@ -59,11 +67,22 @@ export class TokenStore {
 			return 'invalid';
 		}
 
+		if (issued.app !== undefined && issued.scope.kind === 'site' && request.serverRoot !== undefined) {
+			return 'invalid';
+		}
+
 		return 'valid';
 	}
 
+	/** The user a token belongs to; undefined for an app's token (it has no user). */
 	owner(token: string): string | undefined {
-		return this.#tokens.get(token)?.username;
+		const issued = this.#tokens.get(token);
+		return issued?.app === undefined ? issued?.username : undefined;
+	}
+
+	/** The client id of the app that holds a token, if an app does. */
+	appOf(token: string | undefined): string | undefined {
+		return token === undefined ? undefined : this.#tokens.get(token)?.app;
 	}
 
 	/** Which service minted a token the emulator knows (revoked or expired ones included until swept). */

@@ -1,6 +1,7 @@
 import {mkdirSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {startEmulator, type Emulator, type EmulatorOptions} from '../../emulator/index.js';
+import {DEMO_APP} from '../../emulator/oauth-apps.js';
 import {parse} from '../common-options.js';
 import {EXIT, UsageError} from '../exit-codes.js';
 import type {CliIo} from '../io.js';
@@ -8,7 +9,7 @@ import type {CliIo} from '../io.js';
 export const EMULATOR_HELP = `Usage: arcgis-auth emulator [options]
 
 Runs the ArcGIS Server + Portal emulator on 127.0.0.1 until interrupted (Ctrl-C).
-Default user: demo / demo1234.
+Default user: demo / demo1234. Default OAuth app: client id demo-app, secret demo-app-secret-1.
 
 Options:
       --port N              port (default: a free one)
@@ -129,6 +130,9 @@ export async function emulatorCommand(args: string[], io: CliIo): Promise<number
 			...(emulator.httpUrl ? [`  http (redirects to https): ${emulator.httpUrl}`] : []),
 			...written.map(line => `  ${line}`),
 			`  users:  ${users ? users.map(([name]) => name).join(', ') : 'demo (password demo1234)'}`,
+			`  oauth:  ${emulator.portalUrl}/sharing/rest/oauth2/token (grant_type=client_credentials)`,
+			// The demo app's secret is a fixture, printed like the demo user's password.
+			`  oauth apps: ${DEMO_APP.clientId} (client_secret ${DEMO_APP.secret}; redirect URIs ${DEMO_APP.redirectUris.join(', ')}, loopback on any port)`,
 			'Ctrl-C to stop.',
 			'',
 		].join('\n'),

@@ -1,6 +1,25 @@
-import {requireToken, signedInUser, type Route} from '../context.js';
+import {requireToken, signedInUser, type EmulatorContext, type Route} from '../context.js';
 import {exchangeToken, generateToken} from '../login.js';
-import {json, restError} from '../responses.js';
+import type {EmulatorRequest} from '../request.js';
+import {json, restError, type Reply} from '../responses.js';
+
+const PORTAL_ID = '0123456789ABCDEF';
+
+/**
+An app's token (client_credentials) has no user: the resources below portals/self are about the
+signed-in user or the organisation's administration, and ArcGIS answers an app token there with its
+403 (GWM_0003, "You do not have permissions…").
+*/
+function usersOnly(request: EmulatorRequest, context: EmulatorContext): Reply | undefined {
+	return context.tokens.appOf(request.token) === undefined
+		? undefined
+		: restError(403, 'You do not have permissions to access this resource or perform this operation.', [], {messageCode: 'GWM_0003'});
+}
+
+/** What portals/self says of the app that holds the token, as ArcGIS's `appInfo` (the app's "owner" is the emulator's first user). */
+function appInfo(clientId: string, context: EmulatorContext): Record<string, unknown> {
+	return {appId: clientId, appOwner: [...context.options.users.keys()][0], orgId: PORTAL_ID, appTitle: clientId, privileges: []};
+}
 
 /** Portal for ArcGIS under `/portal/sharing/rest`: info, tokens (and their federation exchange), self, users. */
 export const portalRoutes: Route = (request, context) => {
@@ -28,13 +47,15 @@ export const portalRoutes: Route = (request, context) => {
 
 	if (rest === '/portals/self') {
 		context.stats.count('portal.self');
-		// Anonymous access is allowed here; only a signed-in caller gets `user`.
-		const owner = requireToken(request, context) === undefined ? signedInUser(request, context) : undefined;
+		// Anonymous access is allowed here; only a signed-in caller gets `user`, and an app's token `appInfo` instead.
+		const valid = requireToken(request, context) === undefined;
+		const owner = valid ? signedInUser(request, context) : undefined;
 		const user = owner === undefined ? undefined : {username: owner, role: context.portalUsers.get(owner)?.role ?? 'org_admin'};
-		return json({id: '0123456789ABCDEF', name: 'Emulated Portal', allSSL: context.options.ssl, supportsOAuth: true, ...(user ? {user} : {})});
+		const app = valid ? context.tokens.appOf(request.token) : undefined;
+		return json({id: PORTAL_ID, name: 'Emulated Portal', allSSL: context.options.ssl, supportsOAuth: true, ...(user ? {user} : {}), ...(app ? {appInfo: appInfo(app, context)} : {})});
 	}
 
-	const denied = requireToken(request, context);
+	const denied = requireToken(request, context) ?? usersOnly(request, context);
 	if (rest === '/community/self') {
 		context.stats.count('portal.communitySelf');
 		if (denied) {
