@@ -1,6 +1,7 @@
 import {PassThrough, Readable} from 'node:stream';
 import got from 'got';
 import {startEmulator} from '../../emulator/index.js';
+import {ArcGISAppAuth} from '../../handlers/app-auth.js';
 import {ArcGISPortalTokenAuth} from '../../handlers/portal-token-auth.js';
 import {ArcGISServerTokenAuth} from '../../handlers/server-token-auth.js';
 import {createSession} from '../../session.js';
@@ -57,6 +58,13 @@ export async function demoCommand(args: string[], io: CliIo): Promise<number> {
 		const servers = await Promise.all(emu.federatedServerUrls.map(async root => session.get(`${root}/rest/services?f=json`).json<{services: unknown[]}>()));
 		say(
 			`   the same session on ${servers.length} servers federated with the portal: ${servers.map(server => server.services.length).join(' + ')} services, ${emu.stats.tokenCalls - before} server tokens (one per server, from the portal)`,
+		);
+
+		const app = createSession({auth: new ArcGISAppAuth('demo-app', 'demo-app-secret-1', {portal: emu.portalUrl})});
+		const appSelf = await app.get(`${emu.portalUrl}/sharing/rest/portals/self?f=json`).json<{appInfo?: {appId: string}}>();
+		const hosted = await app.get(`${emu.federatedServerUrls[0]!}/rest/services?f=json`).json<{services: unknown[]}>();
+		say(
+			`   OAuth app credentials (ArcGISAppAuth, client_credentials): the portal knows the app as ${appSelf.appInfo?.appId ?? '?'}; a federated server lists ${hosted.services.length} services for it`,
 		);
 
 		const wrong = new ArcGISServerTokenAuth('demo', 'not-the-password');
