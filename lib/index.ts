@@ -1,14 +1,20 @@
-export {ArcGISServerTokenAuth} from './handlers/server-token-auth.js';
-export {ArcGISPortalTokenAuth} from './handlers/portal-token-auth.js';
-export {ArcGISServerAuth} from './handlers/server-auth.js';
-export {ArcGISPortalAuth} from './handlers/portal-auth.js';
-export {ArcGISTokenAuth, type TokenAuthOptions} from './handlers/token-auth.js';
-export {ArcGISAppAuth} from './handlers/app-auth.js';
-export {ArcGISPortalOAuthAuth, type PortalOAuthOptions} from './handlers/portal-oauth-auth.js';
-export type {ArcGISAuthBase} from './handlers/arcgis-auth-base.js';
+export {
+	ArcGISServerTokenAuth,
+	ArcGISPortalTokenAuth,
+	ArcGISServerAuth,
+	ArcGISPortalAuth,
+	ArcGISTokenAuth,
+	ArcGISAppAuth,
+	ArcGISPortalOAuthAuth,
+	OOB_REDIRECT_URI,
+	type TokenAuthOptions,
+	type PortalOAuthOptions,
+	type SignInOptions,
+	type ArcGISAuthBase,
+	type ArcGISPasswordAuth,
+} from './handlers/index.js';
 export type {AuthHooks} from './pipeline/hooks.js';
 export type {Site} from './site/site.js';
-export type {ArcGISPasswordAuth} from './handlers/password-auth.js';
 export {createSession, type SessionOptions} from './session.js';
 export {TokenAuthenticationError, type TokenAuthenticationErrorCode, type ArcGISErrorObject} from './errors.js';
 export {WARNING_NAME} from './warnings.js';

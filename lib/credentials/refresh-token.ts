@@ -21,6 +21,8 @@ export type RefreshSession = {
 	redirectUri: string;
 	/** Told of every new refresh token, to store it. */
 	onRefreshToken?: ((refreshToken: string, expires: Date | undefined) => void | Promise<void>) | undefined;
+	/** The access token a sign-in just obtained with the refresh token: used first, without a call. */
+	initial?: {issued: IssuedToken; username: string | undefined} | undefined;
 };
 
 /** Renew the refresh token when less than this is left of it (it lives two weeks by default, 90 days at most). */
@@ -42,6 +44,9 @@ export class RefreshTokenCredential implements Credential {
 	#username: string | undefined;
 	/** Old refresh tokens, still scrubbed from messages after a renewal. */
 	readonly #retired: string[] = [];
+	#initial: IssuedToken | undefined;
+	/** signOut() revoked the refresh token: nothing more can be asked for. */
+	#signedOut = false;
 
 	constructor(session: RefreshSession, settings: Settings, client: ArcGISClient) {
 		this.#session = session;
@@ -49,6 +54,8 @@ export class RefreshTokenCredential implements Credential {
 		this.#client = client;
 		this.#refreshToken = session.refreshToken;
 		this.#refreshExpiresAt = session.refreshTokenExpires?.getTime();
+		this.#initial = session.initial?.issued;
+		this.#username = session.initial?.username;
 	}
 
 	get username(): string | undefined {
@@ -70,6 +77,16 @@ export class RefreshTokenCredential implements Credential {
 	}
 
 	async fetch({url}: TokenEndpoint, call: CallContext): Promise<IssuedToken> {
+		if (this.#signedOut) {
+			throw new TokenAuthenticationError('SIGN_IN_REQUIRED', 'This OAuth session was signed out (signOut revoked its refresh token): sign in again.', {url});
+		}
+
+		const initial = this.#initial;
+		this.#initial = undefined;
+		if (initial && Date.now() < initial.refreshAt) {
+			return initial;
+		}
+
 		assertSecureTransport(url, 'credentials', {allowHttp: this.#settings.allowHttp});
 		const {clientId, redirectUri} = this.#session;
 		const renew = this.#dueForRenewal(Date.now());
@@ -99,6 +116,25 @@ export class RefreshTokenCredential implements Credential {
 
 	secrets(): ReadonlyArray<string | undefined> {
 		return [this.#refreshToken, ...this.#retired];
+	}
+
+	/** Revokes the refresh token at the portal's `oauth2/revokeToken` (and with it the access tokens made from it). */
+	async revoke(portalRoot: string): Promise<void> {
+		const url = new URL(`${portalRoot}/sharing/rest/oauth2/revokeToken`);
+		assertSecureTransport(url, 'credentials', {allowHttp: this.#settings.allowHttp});
+		const answer = await this.#client.postForm(url, {client_id: this.#session.clientId, auth_token: this.#refreshToken, token_type_hint: 'refresh_token', f: 'json'}, {});
+		let body: unknown;
+		try {
+			body = JSON.parse(answer.body);
+		} catch {
+			body = undefined;
+		}
+
+		if (answer.statusCode !== 200 || (body as {success?: unknown} | undefined)?.success !== true) {
+			throw new TokenAuthenticationError('OAUTH_ERROR', `${url.origin}${url.pathname} did not confirm the sign-out (HTTP ${answer.statusCode}); the refresh token may still be valid.`, {url});
+		}
+
+		this.#signedOut = true;
 	}
 
 	reset(): void {

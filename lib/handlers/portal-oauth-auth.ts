@@ -1,10 +1,13 @@
-import {RefreshTokenCredential} from '../credentials/refresh-token.js';
+import {RefreshTokenCredential, type RefreshSession} from '../credentials/refresh-token.js';
 import {invalidOption} from '../errors.js';
+import {OOB_REDIRECT_URI, signIn, type SignInOptions} from '../oauth/sign-in.js';
 import type {OAuthOptions} from '../options.js';
 import {ArcGISAuthBase} from './arcgis-auth-base.js';
 
-/** The out-of-band redirect URI every ArcGIS app accepts: the portal shows the code to paste. */
-export const OOB_REDIRECT_URI = 'urn:ietf:wg:oauth:2.0:oob';
+export {OOB_REDIRECT_URI, type SignInOptions} from '../oauth/sign-in.js';
+
+/** A sign-in's first access token, handed to the handler it makes (not part of the public options). */
+const INITIAL = Symbol('initial access token');
 
 /** What {@link ArcGISPortalOAuthAuth} starts from: a user's refresh token, and where to store its successors. */
 export type PortalOAuthOptions = OAuthOptions & {
@@ -33,12 +36,61 @@ const auth = new ArcGISPortalOAuthAuth('my-app-id', {portal: 'https://www.arcgis
 export class ArcGISPortalOAuthAuth extends ArcGISAuthBase {
 	readonly #credential: RefreshTokenCredential;
 
+	/**
+	Signs a person in (authorization code with PKCE S256 and a checked `state`) and returns the
+	handler for their session. With the default out-of-band redirect the portal shows a code to paste;
+	with a loopback `redirectUri` the library listens on 127.0.0.1 for the browser's return.
+	`signInExpiration` asks for the refresh token's lifetime in minutes.
+	*/
+	static async signIn(clientId: string, options: SignInOptions & Pick<PortalOAuthOptions, 'onRefreshToken'> = {}): Promise<ArcGISPortalOAuthAuth> {
+		if (typeof clientId !== 'string' || clientId.trim() === '' || /[\r\n]/.test(clientId)) {
+			throw invalidOption('ArcGISPortalOAuthAuth.signIn needs a client id as a non-empty string on one line (from the app registration).');
+		}
+
+		const {onRefreshToken, open, readCode, signInExpiration, timeout, signal, redirectUri, ...rest} = options;
+		const {
+			answer,
+			redirectUri: used,
+			portal,
+		} = await signIn(clientId, {
+			...rest,
+			...(open ? {open} : {}),
+			...(readCode ? {readCode} : {}),
+			...(signInExpiration === undefined ? {} : {signInExpiration}),
+			...(timeout === undefined ? {} : {timeout}),
+			...(signal ? {signal} : {}),
+			...(redirectUri === undefined ? {} : {redirectUri}),
+		});
+		const refreshToken = answer.refreshToken!;
+		const expires = answer.refreshTokenExpiresAt === undefined ? undefined : new Date(answer.refreshTokenExpiresAt);
+		const auth = new ArcGISPortalOAuthAuth(clientId, {
+			...rest,
+			portal,
+			refreshToken,
+			...(expires ? {refreshTokenExpires: expires} : {}),
+			redirectUri: used,
+			...(onRefreshToken ? {onRefreshToken} : {}),
+			[INITIAL]: {issued: answer.issued, username: answer.username},
+		} as PortalOAuthOptions);
+		await onRefreshToken?.(refreshToken, expires);
+		return auth;
+	}
+
 	constructor(clientId: string, options: PortalOAuthOptions) {
 		if (typeof clientId !== 'string' || clientId.trim() === '' || /[\r\n]/.test(clientId)) {
 			throw invalidOption('ArcGISPortalOAuthAuth needs a client id as a non-empty string on one line (from the app registration).');
 		}
 
-		const {refreshToken, onRefreshToken, refreshTokenExpires, redirectUri, ...rest} = (options ?? {}) as Partial<PortalOAuthOptions>;
+		const {
+			refreshToken,
+			onRefreshToken,
+			refreshTokenExpires,
+			redirectUri,
+			[INITIAL]: initial,
+			...rest
+		} = (options ?? {}) as Partial<PortalOAuthOptions> & {
+			[INITIAL]?: RefreshSession['initial'];
+		};
 		if (typeof refreshToken !== 'string' || !/^[\x21-\x7e]+$/.test(refreshToken)) {
 			// Never the value: it is a secret.
 			throw invalidOption('ArcGISPortalOAuthAuth needs the option refreshToken (a refresh token of this app, from arcgis-auth login or a sign-in).');
@@ -60,7 +112,8 @@ export class ArcGISPortalOAuthAuth extends ArcGISAuthBase {
 		super(
 			{name: 'ArcGISPortalOAuthAuth', product: 'portal', webTier: false},
 			rest,
-			({settings, client}) => (credential = new RefreshTokenCredential({clientId, refreshToken, refreshTokenExpires, redirectUri: redirectUri ?? OOB_REDIRECT_URI, onRefreshToken}, settings, client)),
+			({settings, client}) =>
+				(credential = new RefreshTokenCredential({clientId, refreshToken, refreshTokenExpires, redirectUri: redirectUri ?? OOB_REDIRECT_URI, onRefreshToken, initial}, settings, client)),
 		);
 		this.#credential = credential!;
 	}
@@ -73,5 +126,19 @@ export class ArcGISPortalOAuthAuth extends ArcGISAuthBase {
 	/** When that refresh token expires, if known. */
 	get refreshTokenExpires(): Date | undefined {
 		return this.#credential.refreshTokenExpires;
+	}
+
+	/**
+	Signs out: revokes the refresh token at the portal's `oauth2/revokeToken` (the access tokens made
+	from it die with it) and forgets the tokens; later requests fail with `SIGN_IN_REQUIRED`.
+	*/
+	async signOut(): Promise<void> {
+		const portal = this.site?.root;
+		if (portal === undefined) {
+			throw invalidOption('signOut needs to know the portal: give the option portal, or make a request first.');
+		}
+
+		await this.#credential.revoke(portal);
+		this.reset();
 	}
 }
