@@ -1,3 +1,4 @@
+import type {OAuthSessions} from './oauth-sessions.js';
 import type {ResolvedEmulatorOptions} from './options.js';
 import type {EmulatorRequest} from './request.js';
 import {restError, adminError, withStatus, type Reply} from './responses.js';
@@ -8,6 +9,8 @@ import type {TokenStore} from './token-store.js';
 export type EmulatorContext = {
 	options: ResolvedEmulatorOptions;
 	readonly tokens: TokenStore;
+	/** The portal's OAuth sign-ins, codes and refresh tokens. */
+	readonly oauth: OAuthSessions;
 	readonly stats: EmulatorStats;
 	readonly origin: string;
 	/** Failed logins per user, for the lockout switch. */

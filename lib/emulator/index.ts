@@ -4,6 +4,7 @@ import type {AddressInfo, Socket} from 'node:net';
 import {setTimeout as delay} from 'node:timers/promises';
 import {makeCertificate, makeClientPki} from './certificate.js';
 import type {EmulatorContext, Route} from './context.js';
+import {OAuthSessions} from './oauth-sessions.js';
 import {resolveEmulatorOptions, type EmulatorOptions} from './options.js';
 import {BodyTooLargeError, readRequest} from './request.js';
 import {notFound, type Reply} from './responses.js';
@@ -57,7 +58,7 @@ export type Emulator = {
 	readonly stats: EmulatorStats;
 	/** Stops listening and closes every connection, keep-alive ones included. */
 	close(): Promise<void>;
-	/** Invalidates every token issued so far (what an administrator's "revoke" does). */
+	/** Invalidates every token issued so far (what an administrator's "revoke" does), OAuth codes and refresh tokens included. */
 	revokeAllTokens(): void;
 	/** Invalidates only the server tokens minted for one federated server (give its root, as in `federatedServerUrls`). */
 	revokeServerTokens(serverUrl: string): void;
@@ -78,9 +79,9 @@ const CHALLENGES: Array<[string, string]> = [
 ];
 
 function send(response: ServerResponse, reply: Reply): void {
-	const body = reply.body === undefined ? '' : JSON.stringify(reply.body);
+	const body = reply.text ?? (reply.body === undefined ? '' : JSON.stringify(reply.body));
 	const headers: Array<[string, string]> = [...(reply.headers ?? [])];
-	if (reply.body !== undefined) {
+	if (reply.body !== undefined || reply.text !== undefined) {
 		headers.push(['content-type', reply.contentType ?? 'application/json; charset=utf-8']);
 	}
 
@@ -126,6 +127,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
 	const context: EmulatorContext = {
 		options: resolved,
 		tokens: new TokenStore(),
+		oauth: new OAuthSessions(),
 		stats,
 		get origin() {
 			return origin;
@@ -226,6 +228,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
 		},
 		revokeAllTokens() {
 			context.tokens.revokeAll();
+			context.oauth.clear();
 		},
 		revokeServerTokens(serverUrl) {
 			context.tokens.revokeServer(serverKey(serverUrl));

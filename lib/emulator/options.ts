@@ -52,12 +52,22 @@ export type EmulatorOptions = {
 	*/
 	oauthApps?: Record<string, OAuthApp>;
 	/**
-	Longest lifetime of a token from `oauth2/token`, in seconds: it caps the request's `expiration`
+	Longest lifetime of an app token from `oauth2/token` (`client_credentials`), in seconds: it caps the request's `expiration`
 	(minutes; an app token's default is 120, ArcGIS's maximum 20160). Apart from `tokenLifetimeSeconds`,
 	which caps generateToken only, so that app tokens keep ArcGIS's two hours by default; make it
 	short for specs of expiry. Default 1209600 (20160 minutes).
 	*/
 	oauthTokenLifetimeSeconds?: number;
+	/** Lifetime of a user's OAuth access token (authorization-code and refresh grants), in seconds. Default 1800 (ArcGIS's fixed 30 minutes). */
+	oauthAccessTokenSeconds?: number;
+	/**
+	Longest lifetime of an OAuth refresh token, in seconds. The authorize request's `expiration`
+	(minutes) sets it: unset or 0 two weeks (20160 minutes), -1 the maximum; this caps both. Default
+	7776000 (90 days, ArcGIS's usual maximum); make it short for specs of expiry.
+	*/
+	oauthRefreshTokenSeconds?: number;
+	/** Lifetime of an authorization code (single use), in seconds. Default 300. */
+	oauthCodeSeconds?: number;
 };
 
 export type ResolvedEmulatorOptions = Required<Omit<EmulatorOptions, 'users' | 'oauthApps'>> & {users: Map<string, string>; oauthApps: Map<string, ResolvedOAuthApp>};
@@ -123,7 +133,19 @@ export function resolveEmulatorOptions(options: EmulatorOptions = {}): ResolvedE
 		fail('option oauthTokenLifetimeSeconds must be more than 0.');
 	}
 
+	const oauthUser = {
+		oauthAccessTokenSeconds: count('oauthAccessTokenSeconds', options.oauthAccessTokenSeconds, 1800),
+		oauthRefreshTokenSeconds: count('oauthRefreshTokenSeconds', options.oauthRefreshTokenSeconds, 129_600 * 60),
+		oauthCodeSeconds: count('oauthCodeSeconds', options.oauthCodeSeconds, 300),
+	};
+	for (const [name, value] of Object.entries(oauthUser)) {
+		if (value === 0) {
+			fail(`option ${name} must be more than 0.`);
+		}
+	}
+
 	return {
+		...oauthUser,
 		port: count('port', options.port, 0),
 		host,
 		users,

@@ -5,9 +5,10 @@ export type TokenScope = {kind: 'site'} | {kind: 'server'; serverUrl: string};
 
 /**
 Which service minted a token: ArcGIS Server's tokens/, its admin/, the portal, the portal's federation
-exchange, `issueToken()`, or the portal's `oauth2/token` for an app (`client_credentials`).
+exchange, `issueToken()`, the portal's `oauth2/token` for an app (`client_credentials`), or for a
+user (`oauth`: an OAuth access token from the authorization-code or refresh grants).
 */
-export type TokenKind = 'server' | 'admin' | 'portal' | 'federated' | 'issued' | 'app';
+export type TokenKind = 'server' | 'admin' | 'portal' | 'federated' | 'issued' | 'app' | 'oauth';
 
 type Issued = {
 	/** The user; empty for a token held by an app (no user). */
@@ -88,6 +89,11 @@ export class TokenStore {
 	/** Which service minted a token the emulator knows (revoked or expired ones included until swept). */
 	kindOf(token: string | undefined): TokenKind | undefined {
 		return token === undefined ? undefined : this.#tokens.get(token)?.kind;
+	}
+
+	/** Revokes one token (OAuth's revokeToken); an unknown one is no error. */
+	revoke(token: string): void {
+		this.#tokens.delete(token);
 	}
 
 	revokeAll(): void {

@@ -1,26 +1,12 @@
 import type {EmulatorContext, Route} from '../context.js';
 import type {EmulatorRequest} from '../request.js';
-import type {Reply} from '../responses.js';
-
-/** The grants ArcGIS's `oauth2/token` knows (enterprise-identity.md §2.3); the emulator serves `client_credentials` so far. */
-const GRANTS = new Set(['client_credentials', 'authorization_code', 'refresh_token', 'exchange_refresh_token']);
+import {oauthAnswer, oauthError, type Reply} from '../responses.js';
+import {USER_GRANTS, revokeToken, userGrant} from './oauth-grants.js';
+import {authorize, signIn} from './oauth-signin.js';
 
 /** An app token's lifetime when the request names none, and the most it may ask for (minutes, as ArcGIS counts them). */
 const APP_TOKEN_DEFAULT_MINUTES = 120;
 const APP_TOKEN_MAX_MINUTES = 20_160;
-
-/**
-ArcGIS serves OAuth token answers as text/plain and never caches them (Esri's captured headers,
-enterprise-identity.md §2.3); clients must parse the JSON whatever the content type.
-*/
-function oauthAnswer(body: unknown): Reply {
-	return {status: 200, body, contentType: 'text/plain;charset=utf-8', headers: [['cache-control', 'no-cache, no-store, must-revalidate']]};
-}
-
-/** ArcGIS's OAuth error shape, in an HTTP 200 body: `{"error": {code, error, error_description, message, details}}`. */
-function oauthError(error: string, description: string): Reply {
-	return oauthAnswer({error: {code: 400, error, error_description: description, message: description, details: []}});
-}
 
 /** `expiration` in minutes (default 120, at most 20160), then capped by the emulator's `oauthTokenLifetimeSeconds`. */
 function appTokenSeconds(request: EmulatorRequest, context: EmulatorContext): number {
@@ -49,9 +35,14 @@ function token(request: EmulatorRequest, context: EmulatorContext): Reply {
 		return oauthError('invalid_request', 'grant_type not specified');
 	}
 
+	if (USER_GRANTS.has(grant)) {
+		context.stats.count(`portal.oauth2.token.${grant}`);
+		return userGrant(grant, request, context, clientId, app);
+	}
+
 	if (grant !== 'client_credentials') {
 		// Only the known grants get a counter of their own: a caller's made-up grant names stay out of the stats.
-		context.stats.count(`portal.oauth2.token.${GRANTS.has(grant) ? grant : 'unsupported'}`);
+		context.stats.count('portal.oauth2.token.unsupported');
 		return oauthError('unsupported_grant_type', 'Unsupported grant_type');
 	}
 
@@ -67,10 +58,30 @@ function token(request: EmulatorRequest, context: EmulatorContext): Reply {
 	return oauthAnswer({access_token: minted.token, expires_in: Math.ceil(seconds)});
 }
 
-/** The portal's OAuth 2.0 endpoints under `/portal/sharing/rest/oauth2`. */
+/**
+The portal's OAuth 2.0 endpoints under `/portal/sharing/rest/oauth2`, and the built-in sign-in
+form's target, which ArcGIS also serves without `/rest` (PYAPI 2.x posts there).
+*/
 export const oauthRoutes: Route = (request, context) => {
-	if (request.path === '/portal/sharing/rest/oauth2/token') {
-		return token(request, context);
+	switch (request.path) {
+		case '/portal/sharing/rest/oauth2/token': {
+			return token(request, context);
+		}
+
+		case '/portal/sharing/rest/oauth2/authorize': {
+			return authorize(request, context);
+		}
+
+		case '/portal/sharing/oauth2/signin':
+		case '/portal/sharing/rest/oauth2/signin': {
+			return signIn(request, context);
+		}
+
+		case '/portal/sharing/rest/oauth2/revoketoken': {
+			return revokeToken(request, context);
+		}
+
+		default:
 	}
 
 	return undefined;

@@ -1,0 +1,73 @@
+/** The HTML pages of the portal's OAuth sign-in, shaped as ArcGIS's (enterprise-identity.md §2.2, §2.6). */
+
+/** HTML-escapes text for an element or a quoted attribute. */
+export function escapeHtml(text: string): string {
+	return text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('"', '&quot;').replaceAll("'", '&#39;');
+}
+
+/** JSON safe inside a `<script>`: no `<` (so no `</script>`), and no line separators JavaScript chokes on. */
+function scriptJson(value: unknown): string {
+	return JSON.stringify(value).replaceAll('<', '\\u003c').replaceAll('\u2028', '\\u2028').replaceAll('\u2029', '\\u2029');
+}
+
+const page = (title: string, body: string): string =>
+	`<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n<title>${escapeHtml(title)}</title>\n</head>\n<body>\n${body}\n</body>\n</html>\n`;
+
+/** What the sign-in page tells a client about the authorization (a built-in-login org: no `federationInfo`). */
+export type SignInInfo = {
+	oauthState: string;
+	clientId: string;
+	redirectUri: string;
+	locale: string;
+	/** Re-rendered after a failed sign-in: the message, and ArcGIS's code for it. */
+	error?: {message: string; code: string};
+};
+
+/**
+The authorize page: `var oAuthInfo = {…};` (one JSON literal on one line, as ArcGIS has sent since
+2019) and the built-in login form, which posts `oauth_state`, `username` and `password` to
+`{root}/sharing/oauth2/signin` (the path PYAPI 2.x uses, without `/rest`).
+*/
+export function signInPage(info: SignInInfo): string {
+	const oAuthInfo = {
+		oauth_state: info.oauthState,
+		clientId: info.clientId,
+		appTitle: info.clientId,
+		redirectUri: info.redirectUri,
+		locale: info.locale,
+		portalName: 'Emulated Portal',
+		isPortal: true,
+		showSocialLogins: false,
+		persistOption: false,
+		...(info.error ? {messages: [info.error.message], messageCode: info.error.code} : {}),
+	};
+	const error = info.error ? `<p id="errorMessage" class="error">${escapeHtml(info.error.message)} (${info.error.code})</p>\n` : '';
+	return page(
+		'Sign In',
+		[
+			`<script>var oAuthInfo = ${scriptJson(oAuthInfo)};</script>`,
+			`<h1>Sign in to Emulated Portal</h1>`,
+			`<p>${escapeHtml(info.clientId)} would like to access your account.</p>`,
+			`${error}<form id="oauth" method="post" action="/portal/sharing/oauth2/signin">`,
+			`<input type="hidden" name="oauth_state" value="${escapeHtml(info.oauthState)}">`,
+			`<label for="user_username">Username</label> <input type="text" id="user_username" name="username" autocomplete="username">`,
+			`<label for="user_password">Password</label> <input type="password" id="user_password" name="password" autocomplete="current-password">`,
+			`<button type="submit" id="signIn">Sign In</button>`,
+			`</form>`,
+		].join('\n'),
+	);
+}
+
+/** The out-of-band page: the code in its title and in `<input id="code">`, for a person to paste. */
+export function oobPage(code: string): string {
+	const safe = escapeHtml(code);
+	return page(
+		`SUCCESS code=${code}`,
+		[`<h1>OAuth2 Approval</h1>`, `<p>Please copy this code, switch to your application and paste it there:</p>`, `<input type="text" id="code" name="code" value="${safe}" readonly>`].join('\n'),
+	);
+}
+
+/** An error page as the authorize endpoint shows it ("Invalid client_id / Error: 400"). */
+export function errorPage(message: string, status = 400): string {
+	return page('Error', `<h1>${escapeHtml(message)}</h1>\n<p>Error: ${status}</p>`);
+}
