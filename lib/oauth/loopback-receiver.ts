@@ -23,12 +23,16 @@ export class LoopbackReceiver {
 	readonly #path: string;
 	readonly #state: string;
 	#port = 0;
-	#settle: ((callback: Callback) => void) | undefined;
-	#fail: ((error: unknown) => void) | undefined;
+	/** The first valid callback, whenever it comes: before wait() is called too (the browser may be quick). */
+	readonly #outcome: Promise<Callback>;
+	#settle: (callback: Callback) => void = () => undefined;
 
 	private constructor(path: string, state: string) {
 		this.#path = path;
 		this.#state = state;
+		this.#outcome = new Promise(resolve => {
+			this.#settle = resolve;
+		});
 		this.#server = createServer((request, response) => {
 			const url = new URL(request.url ?? '/', 'http://127.0.0.1');
 			if (request.method !== 'GET' || url.pathname !== this.#path) {
@@ -48,12 +52,12 @@ export class LoopbackReceiver {
 			if (error !== null || code === null || code === '') {
 				const description = url.searchParams.get('error_description') ?? undefined;
 				response.writeHead(200, {'content-type': 'text/html; charset=utf-8', connection: 'close'}).end(PAGE('Sign-in failed', escapeHtml(description ?? error ?? 'The portal sent no code.')));
-				this.#settle?.({error: error ?? 'no_code', description});
+				this.#settle({error: error ?? 'no_code', description});
 				return;
 			}
 
 			response.writeHead(200, {'content-type': 'text/html; charset=utf-8', connection: 'close'}).end(PAGE('Signed in', 'You are signed in. You can close this tab and return to the terminal.'));
-			this.#settle?.({code});
+			this.#settle({code});
 		});
 	}
 
@@ -78,11 +82,13 @@ export class LoopbackReceiver {
 	/** The first valid callback; rejects on timeout or abort. Closes the server either way. */
 	async wait(timeoutMs: number, signal: AbortSignal | undefined): Promise<Callback> {
 		let timer: NodeJS.Timeout | undefined;
-		const onAbort = () => this.#fail?.(new TokenAuthenticationError('OAUTH_ERROR', 'The sign-in was aborted before the browser came back.'));
+		let onAbort = () => undefined as void;
 		try {
-			return await new Promise<Callback>((resolve, reject) => {
-				this.#settle = resolve;
-				this.#fail = reject;
+			const givenUp = new Promise<never>((_resolve, reject) => {
+				onAbort = () => {
+					reject(new TokenAuthenticationError('OAUTH_ERROR', 'The sign-in was aborted before the browser came back.'));
+				};
+
 				timer = setTimeout(() => {
 					reject(new TokenAuthenticationError('OAUTH_ERROR', `No sign-in came back within ${Math.round(timeoutMs / 1000)} s (the browser never reached the redirect URI).`));
 				}, timeoutMs);
@@ -92,6 +98,7 @@ export class LoopbackReceiver {
 
 				signal?.addEventListener('abort', onAbort, {once: true});
 			});
+			return await Promise.race([this.#outcome, givenUp]);
 		} finally {
 			clearTimeout(timer);
 			signal?.removeEventListener('abort', onAbort);
