@@ -1,3 +1,4 @@
+import {debug} from '../debug.js';
 import {invalidOption, TokenAuthenticationError} from '../errors.js';
 import {resolveOptions, type OAuthOptions} from '../options.js';
 import {assertSecureTransport, isLoopbackHost} from '../site/transport.js';
@@ -79,6 +80,7 @@ export async function signIn(clientId: string, options: SignInOptions = {}): Pro
 			code_challenge_method: 'S256',
 			...(signInExpiration === undefined ? {} : {expiration: String(signInExpiration)}),
 		}).toString();
+		debug('signIn: %s for %s, redirect %s', `${authorize.origin}${authorize.pathname}`, clientId, receiver ? `to 127.0.0.1:${receiver.port}` : 'out of band');
 		await (open ?? openInBrowser)(authorize.href);
 
 		let code: string;
@@ -96,6 +98,7 @@ export async function signIn(clientId: string, options: SignInOptions = {}): Pro
 			}
 		}
 
+		debug('signIn: exchanging the code at %s', `${tokenUrl.origin}${tokenUrl.pathname}`);
 		const client = new ArcGISClient(settings.verify, settings.tls, settings.callTimeoutMs);
 		const response = await client.postForm(
 			tokenUrl,

@@ -14,6 +14,8 @@ export class Evidence {
 	readonly warnings: Error[] = [];
 	readonly debug: string[] = [];
 	readonly handlers: object[] = [];
+	/** Secrets a case learns while it runs (a PKCE verifier the library made): they must not be seen either. */
+	readonly secrets: string[] = [];
 
 	/** Records the error of a promise that should fail, and returns it for the case's own checks. */
 	async failure(promise: Promise<unknown>): Promise<unknown> {
@@ -61,6 +63,9 @@ export async function withEvidence(run: (evidence: Evidence) => Promise<void>): 
 	for (const text of evidence.texts()) {
 		assert.ok(!text.includes(CANARY_PASSWORD), `the password leaked: ${text.slice(0, 300)}`);
 		assert.ok(!text.includes(CANARY_TOKEN), `a token leaked: ${text.slice(0, 300)}`);
+		for (const secret of evidence.secrets) {
+			assert.ok(!text.includes(secret), `a secret of the case leaked: ${text.slice(0, 300)}`);
+		}
 	}
 
 	return evidence;
