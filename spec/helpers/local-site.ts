@@ -1,7 +1,7 @@
+import {LoopbackListener, withBody} from './loopback-server.js';
 import {createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse} from 'node:http';
 import {createServer as createHttpsServer} from 'node:https';
 import {readFileSync} from 'node:fs';
-import type {AddressInfo, Socket} from 'node:net';
 import nock from 'nock';
 
 /** A spec's own answer for a path: return true when it answered (or chose never to answer). */
@@ -29,7 +29,7 @@ export class LocalSite {
 	route: Route | undefined;
 	url = '';
 	#server: Server;
-	#sockets = new Set<Socket>();
+	readonly #listener: LoopbackListener;
 	#count = 0;
 
 	constructor(readonly https = false) {
@@ -40,10 +40,7 @@ export class LocalSite {
 		this.#server = https
 			? createHttpsServer({cert: readFileSync(new URL('../fixtures/tls/cert.pem', import.meta.url)), key: readFileSync(new URL('../fixtures/tls/key.pem', import.meta.url))}, handler)
 			: createHttpServer(handler);
-		this.#server.on('connection', socket => {
-			this.#sockets.add(socket);
-			socket.once('close', () => this.#sockets.delete(socket));
-		});
+		this.#listener = new LoopbackListener(this.#server);
 	}
 
 	get resourceCalls(): Received[] {
@@ -51,26 +48,17 @@ export class LocalSite {
 	}
 
 	async start(): Promise<this> {
-		await new Promise<void>(resolve => this.#server.listen(0, '127.0.0.1', resolve));
-		const {port} = this.#server.address() as AddressInfo;
-		this.url = `${this.https ? 'https' : 'http'}://127.0.0.1:${port}`;
+		this.url = `${this.https ? 'https' : 'http'}://127.0.0.1:${await this.#listener.listen()}`;
 		return this;
 	}
 
 	async stop(): Promise<void> {
-		for (const socket of this.#sockets) {
-			socket.destroy();
-		}
-
-		await new Promise<void>(resolve => this.#server.close(() => resolve()));
+		await this.#listener.close();
 	}
 
 	#handle(request: IncomingMessage, response: ServerResponse): void {
-		const chunks: Buffer[] = [];
-		request.on('data', (chunk: Buffer) => chunks.push(chunk));
-		request.on('end', () => {
+		withBody(request, body => {
 			const url = new URL(request.url ?? '/', this.url);
-			const body = Buffer.concat(chunks);
 			const declared = request.headers['content-length'];
 			this.received.push({
 				method: request.method ?? '',

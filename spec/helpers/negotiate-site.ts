@@ -1,5 +1,6 @@
+import {LoopbackListener} from './loopback-server.js';
 import {createServer, type IncomingMessage, type Server, type ServerResponse} from 'node:http';
-import type {AddressInfo, Socket} from 'node:net';
+import type {Socket} from 'node:net';
 
 /** One request as the site saw it: on which connection, with which Authorization, answered how. */
 export type Seen = {connection: number; authorization: string | undefined; status: number; path: string};
@@ -17,7 +18,7 @@ export class NegotiateSite {
 	readonly #server: Server;
 	readonly #authenticated = new WeakSet<Socket>();
 	readonly #ids = new WeakMap<Socket, number>();
-	readonly #sockets = new Set<Socket>();
+	readonly #listener: LoopbackListener;
 
 	constructor(
 		readonly bound: boolean,
@@ -27,10 +28,9 @@ export class NegotiateSite {
 			this.#answer(request, response);
 		});
 		this.#server.keepAliveTimeout = keepAliveTimeout;
+		this.#listener = new LoopbackListener(this.#server);
 		this.#server.on('connection', socket => {
 			this.#ids.set(socket, this.connections++);
-			this.#sockets.add(socket);
-			socket.once('close', () => this.#sockets.delete(socket));
 		});
 	}
 
@@ -46,21 +46,17 @@ export class NegotiateSite {
 	}
 
 	async start(): Promise<this> {
-		await new Promise<void>(resolve => this.#server.listen(0, '127.0.0.1', resolve));
-		this.url = `http://127.0.0.1:${(this.#server.address() as AddressInfo).port}`;
+		this.url = `http://127.0.0.1:${await this.#listener.listen()}`;
 		return this;
 	}
 
 	/** Closes every connection the site holds (as a server's idle timeout would). */
 	dropConnections(): void {
-		for (const socket of this.#sockets) {
-			socket.destroy();
-		}
+		this.#listener.dropConnections();
 	}
 
 	async stop(): Promise<void> {
-		this.dropConnections();
-		await new Promise<void>(resolve => this.#server.close(() => resolve()));
+		await this.#listener.close();
 	}
 
 	#answer(request: IncomingMessage, response: ServerResponse): void {

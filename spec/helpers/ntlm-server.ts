@@ -1,5 +1,6 @@
+import {LoopbackListener, withBody} from './loopback-server.js';
 import {createServer, type IncomingMessage, type Server, type ServerResponse} from 'node:http';
-import type {AddressInfo, Socket} from 'node:net';
+import type {Socket} from 'node:net';
 import {ntlmType, type2Message} from './ntlm-fixtures.js';
 
 export type Seen = {port: number; path: string; type: number | undefined; token: string | undefined; status: number; guarded: boolean};
@@ -28,20 +29,17 @@ export class NtlmServer {
 	readonly #server: Server;
 	readonly #negotiated = new WeakSet<Socket>();
 	readonly #trusted = new WeakSet<Socket>();
-	readonly #sockets = new Set<Socket>();
+	readonly #listener: LoopbackListener;
 	#tokens = 0;
 
 	constructor() {
 		this.#server = createServer((request, response) => {
 			this.#handle(request, response);
 		});
+		this.#listener = new LoopbackListener(this.#server);
 		this.#server.on('connection', socket => {
-			this.#sockets.add(socket);
 			const port = socket.remotePort ?? 0;
-			socket.once('close', () => {
-				this.#sockets.delete(socket);
-				this.closed.add(port);
-			});
+			socket.once('close', () => this.closed.add(port));
 		});
 	}
 
@@ -55,25 +53,18 @@ export class NtlmServer {
 	}
 
 	async start(): Promise<this> {
-		await new Promise<void>(resolve => this.#server.listen(0, '127.0.0.1', resolve));
-		this.url = `http://127.0.0.1:${(this.#server.address() as AddressInfo).port}`;
+		this.url = `http://127.0.0.1:${await this.#listener.listen()}`;
 		return this;
 	}
 
 	async stop(): Promise<void> {
-		for (const socket of this.#sockets) {
-			socket.destroy();
-		}
-
-		await new Promise<void>(resolve => this.#server.close(() => resolve()));
+		await this.#listener.close();
 	}
 
 	#handle(request: IncomingMessage, response: ServerResponse): void {
-		const chunks: Buffer[] = [];
-		request.on('data', (chunk: Buffer) => chunks.push(chunk));
-		request.on('end', () => {
+		withBody(request, body => {
 			const url = new URL(request.url ?? '/', this.url);
-			const form = new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
+			const form = new URLSearchParams(body.toString('utf8'));
 			const {socket} = request;
 			const type = ntlmType(request.headers.authorization);
 			const token = form.get('token') ?? url.searchParams.get('token') ?? undefined;
