@@ -218,6 +218,18 @@ export function resolveOptions(options: AuthOptions & WebTierOptions & {portal?:
 	};
 }
 
+/**
+A value from an OAuth app's registration (its client id or secret): text on one line. The message
+names what is missing, never the value (a secret in the wrong argument must not reach a log).
+*/
+export function appRegistration(who: string, what: string, value: unknown): string {
+	if (typeof value !== 'string' || value.trim() === '' || /[\r\n]/.test(value)) {
+		throw invalidOption(`${who} needs ${what} as a non-empty string on one line (from the app's registration in the portal).`);
+	}
+
+	return value;
+}
+
 /** Checks the credentials given to a constructor; the message never repeats them. */
 export function checkCredentials(username: unknown, password: unknown, required: boolean): void {
 	if (!required && username === undefined && password === undefined) {

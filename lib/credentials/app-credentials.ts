@@ -3,7 +3,7 @@ import type {Site} from '../site/site.js';
 import {assertSecureTransport} from '../site/transport.js';
 import type {ArcGISClient, CallContext} from '../token/arcgis-client.js';
 import type {IssuedToken} from '../token/issued-token.js';
-import {parseOAuthTokenResponse} from '../token/oauth-token.js';
+import {oauthUrl, readOAuthAnswer} from '../token/oauth-token.js';
 import type {TokenEndpoint} from '../token/token-endpoint.js';
 import type {Credential} from './credential.js';
 
@@ -29,7 +29,7 @@ export class AppCredential implements Credential {
 
 	/** The portal's OAuth token endpoint: known without asking the portal (no rest/info probe). */
 	ownEndpoint(site: Site): TokenEndpoint {
-		return {url: new URL(`${site.root}/sharing/rest/oauth2/token`)};
+		return {url: oauthUrl(site.root, 'token')};
 	}
 
 	async fetch({url}: TokenEndpoint, call: CallContext): Promise<IssuedToken> {
@@ -42,7 +42,7 @@ export class AppCredential implements Credential {
 		}
 
 		const answer = await this.#client.postForm(url, form, call);
-		return parseOAuthTokenResponse(answer, {url, refreshMarginMs: this.#settings.refreshMarginMs, now: Date.now(), secrets: [this.#clientSecret]});
+		return readOAuthAnswer(answer, {url, refreshMarginMs: this.#settings.refreshMarginMs, now: Date.now(), secrets: [this.#clientSecret]}).issued;
 	}
 
 	secrets(): ReadonlyArray<string | undefined> {

@@ -4,7 +4,8 @@ import type {Site} from '../site/site.js';
 import {assertSecureTransport} from '../site/transport.js';
 import type {ArcGISClient, CallContext} from '../token/arcgis-client.js';
 import type {IssuedToken} from '../token/issued-token.js';
-import {readOAuthAnswer, type OAuthAnswer} from '../token/oauth-token.js';
+import {parseJsonBody} from '../token/json-body.js';
+import {oauthUrl, readOAuthAnswer, type OAuthAnswer} from '../token/oauth-token.js';
 import type {TokenEndpoint} from '../token/token-endpoint.js';
 import {emitAuthWarning} from '../warnings.js';
 import type {Credential} from './credential.js';
@@ -73,7 +74,7 @@ export class RefreshTokenCredential implements Credential {
 	}
 
 	ownEndpoint(site: Site): TokenEndpoint {
-		return {url: new URL(`${site.root}/sharing/rest/oauth2/token`)};
+		return {url: oauthUrl(site.root, 'token')};
 	}
 
 	async fetch({url}: TokenEndpoint, call: CallContext): Promise<IssuedToken> {
@@ -120,17 +121,11 @@ export class RefreshTokenCredential implements Credential {
 
 	/** Revokes the refresh token at the portal's `oauth2/revokeToken` (and with it the access tokens made from it). */
 	async revoke(portalRoot: string): Promise<void> {
-		const url = new URL(`${portalRoot}/sharing/rest/oauth2/revokeToken`);
+		const url = oauthUrl(portalRoot, 'revokeToken');
 		assertSecureTransport(url, 'credentials', {allowHttp: this.#settings.allowHttp});
 		const answer = await this.#client.postForm(url, {client_id: this.#session.clientId, auth_token: this.#refreshToken, token_type_hint: 'refresh_token', f: 'json'}, {});
-		let body: unknown;
-		try {
-			body = JSON.parse(answer.body);
-		} catch {
-			body = undefined;
-		}
-
-		if (answer.statusCode !== 200 || (body as {success?: unknown} | undefined)?.success !== true) {
+		const parsed = parseJsonBody(answer.body);
+		if (answer.statusCode !== 200 || !parsed.ok || (parsed.value as {success?: unknown} | null)?.success !== true) {
 			throw new TokenAuthenticationError('OAUTH_ERROR', `${url.origin}${url.pathname} did not confirm the sign-out (HTTP ${answer.statusCode}); the refresh token may still be valid.`, {url});
 		}
 

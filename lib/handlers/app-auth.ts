@@ -1,16 +1,6 @@
 import {AppCredential} from '../credentials/app-credentials.js';
-import {invalidOption} from '../errors.js';
-import type {OAuthOptions} from '../options.js';
+import {appRegistration, type OAuthOptions} from '../options.js';
 import {ArcGISAuthBase} from './arcgis-auth-base.js';
-
-function required(name: string, value: unknown): string {
-	if (typeof value !== 'string' || value.trim() === '' || /[\r\n]/.test(value)) {
-		// Never the value itself: a secret passed in the wrong place must not reach a log.
-		throw invalidOption(`ArcGISAppAuth needs ${name} as a non-empty string on one line (from the app's registration in the portal).`);
-	}
-
-	return value;
-}
 
 /**
 App credentials (OAuth 2.0 `client_credentials`): app tokens for an app registered in ArcGIS
@@ -27,8 +17,8 @@ await s.get('https://www.arcgis.com/sharing/rest/portals/self?f=json').json();
 */
 export class ArcGISAppAuth extends ArcGISAuthBase {
 	constructor(clientId: string, clientSecret: string, options?: OAuthOptions) {
-		const id = required('a client id', clientId);
-		const secret = required('a client secret', clientSecret);
+		const id = appRegistration('ArcGISAppAuth', 'a client id', clientId);
+		const secret = appRegistration('ArcGISAppAuth', 'a client secret', clientSecret);
 		super({name: 'ArcGISAppAuth', product: 'portal', webTier: false}, options, ({settings, client}) => new AppCredential(id, secret, settings, client));
 	}
 }

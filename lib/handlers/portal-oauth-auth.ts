@@ -1,7 +1,7 @@
 import {RefreshTokenCredential, type RefreshSession} from '../credentials/refresh-token.js';
 import {invalidOption} from '../errors.js';
 import {OOB_REDIRECT_URI, signIn, type SignInOptions} from '../oauth/sign-in.js';
-import type {OAuthOptions} from '../options.js';
+import {appRegistration, type OAuthOptions} from '../options.js';
 import {ArcGISAuthBase} from './arcgis-auth-base.js';
 
 export {OOB_REDIRECT_URI, type SignInOptions} from '../oauth/sign-in.js';
@@ -43,10 +43,7 @@ export class ArcGISPortalOAuthAuth extends ArcGISAuthBase {
 	`signInExpiration` asks for the refresh token's lifetime in minutes.
 	*/
 	static async signIn(clientId: string, options: SignInOptions & Pick<PortalOAuthOptions, 'onRefreshToken'> = {}): Promise<ArcGISPortalOAuthAuth> {
-		if (typeof clientId !== 'string' || clientId.trim() === '' || /[\r\n]/.test(clientId)) {
-			throw invalidOption('ArcGISPortalOAuthAuth.signIn needs a client id as a non-empty string on one line (from the app registration).');
-		}
-
+		appRegistration('ArcGISPortalOAuthAuth.signIn', 'a client id', clientId);
 		const {onRefreshToken, open, readCode, signInExpiration, timeout, signal, redirectUri, ...rest} = options;
 		const {
 			answer,
@@ -77,10 +74,7 @@ export class ArcGISPortalOAuthAuth extends ArcGISAuthBase {
 	}
 
 	constructor(clientId: string, options: PortalOAuthOptions) {
-		if (typeof clientId !== 'string' || clientId.trim() === '' || /[\r\n]/.test(clientId)) {
-			throw invalidOption('ArcGISPortalOAuthAuth needs a client id as a non-empty string on one line (from the app registration).');
-		}
-
+		appRegistration('ArcGISPortalOAuthAuth', 'a client id', clientId);
 		const {
 			refreshToken,
 			onRefreshToken,

@@ -3,7 +3,7 @@ import {invalidOption, TokenAuthenticationError} from '../errors.js';
 import {resolveOptions, type OAuthOptions} from '../options.js';
 import {assertSecureTransport, isLoopbackHost} from '../site/transport.js';
 import {ArcGISClient} from '../token/arcgis-client.js';
-import {readOAuthAnswer, type OAuthAnswer} from '../token/oauth-token.js';
+import {oauthUrl, readOAuthAnswer, type OAuthAnswer} from '../token/oauth-token.js';
 import {LoopbackReceiver} from './loopback-receiver.js';
 import {openInBrowser, readCodeFromStdin} from './open-browser.js';
 import {signInSecrets} from './pkce.js';
@@ -62,7 +62,7 @@ export async function signIn(clientId: string, options: SignInOptions = {}): Pro
 	const {redirectUri: askedRedirect, open, readCode, signInExpiration, timeout, signal, ...rest} = options;
 	const settings = resolveOptions(rest);
 	const portal = settings.portal ?? 'https://www.arcgis.com';
-	const tokenUrl = new URL(`${portal}/sharing/rest/oauth2/token`);
+	const tokenUrl = oauthUrl(portal, 'token');
 	// Before anything is shown: a code and a verifier must never travel over plain http.
 	assertSecureTransport(tokenUrl, 'credentials', {allowHttp: settings.allowHttp});
 	const target = loopbackTarget(askedRedirect ?? OOB_REDIRECT_URI);
@@ -70,7 +70,7 @@ export async function signIn(clientId: string, options: SignInOptions = {}): Pro
 	const receiver = target ? await LoopbackReceiver.start(target.port, target.url.pathname, secrets.state) : undefined;
 	try {
 		const redirectUri = target && receiver ? `http://${target.url.hostname}:${receiver.port}${target.url.pathname}` : OOB_REDIRECT_URI;
-		const authorize = new URL(`${portal}/sharing/rest/oauth2/authorize`);
+		const authorize = oauthUrl(portal, 'authorize');
 		authorize.search = new URLSearchParams({
 			client_id: clientId,
 			response_type: 'code',

@@ -34,6 +34,11 @@ function oauthError(body: unknown): ArcGISErrorObject | undefined {
 	return undefined;
 }
 
+/** An OAuth 2.0 endpoint of a portal, whose root is as the site binding keeps it (no `/sharing/rest`). */
+export function oauthUrl(portalRoot: string, endpoint: 'token' | 'authorize' | 'revokeToken'): URL {
+	return new URL(`${portalRoot}/sharing/rest/oauth2/${endpoint}`);
+}
+
 /**
 Reads an answer of `oauth2/token`. Not a generateToken answer: the token is `access_token`, its
 lifetime `expires_in` in SECONDS (generateToken's `expires` is a time in milliseconds), and there
@@ -41,10 +46,6 @@ is no `token_type`. ArcGIS sends it as `text/plain` and reports errors in HTTP 2
 body is parsed as JSON whatever its content type — the general OAuth clients (oauth4webapi,
 openid-client) refuse these answers for those reasons, hence this small reader of our own.
 */
-export function parseOAuthTokenResponse(response: TokenResponse, context: ParseContext): IssuedToken {
-	return readOAuthAnswer(response, context).issued;
-}
-
 /** What an `oauth2/token` answer may carry besides the access token (user grants). */
 export type OAuthAnswer = {
 	readonly issued: IssuedToken;
@@ -56,7 +57,6 @@ export type OAuthAnswer = {
 	readonly username?: string;
 };
 
-/** The whole answer of `oauth2/token`: the access token, and the refresh token and user when there are. */
 export function readOAuthAnswer(response: TokenResponse, context: ParseContext): OAuthAnswer {
 	const where = `the OAuth token service at ${context.url.origin}${context.url.pathname}`;
 	const parsed = parseJsonBody(response.body);

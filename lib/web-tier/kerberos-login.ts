@@ -57,11 +57,6 @@ export class KerberosLogin {
 		this.#site = site;
 	}
 
-	/** Whether the site keeps Kerberos per connection ('unknown' until a probe was answered), for specs and the trace. */
-	get binding(): Binding {
-		return this.#binding;
-	}
-
 	/**
 	Puts Kerberos on a request: nothing on an authenticated connection of a site that keeps it (or
 	the probe) — without an await, the hot path — else a fresh token. Undefined when the site has
