@@ -13,8 +13,8 @@ export function median(values: readonly number[]): number {
 
 /**
 Runs two variants of a workload side by side: `requests` each, in `rounds` rounds that alternate
-which goes first, so drift in the machine's speed falls on both. Returns each variant's per-request
-times.
+which goes first, so drift in the machine's speed falls on both (rotate with two variants). Returns
+each variant's per-request times, and the rounds for roundRatio.
 */
 export async function interleave(
 	requests: number,
@@ -22,26 +22,8 @@ export async function interleave(
 	a: () => Promise<unknown>,
 	b: () => Promise<unknown>,
 ): Promise<{a: number[]; b: number[]; rounds: Array<{a: number[]; b: number[]}>}> {
-	const result = {a: [] as number[], b: [] as number[], rounds: [] as Array<{a: number[]; b: number[]}>};
-	const perRound = Math.ceil(requests / rounds);
-	for (let round = 0; round < rounds; round++) {
-		const order = round % 2 === 0 ? (['a', 'b'] as const) : (['b', 'a'] as const);
-		const times = {a: [] as number[], b: [] as number[]};
-		for (const side of order) {
-			const action = side === 'a' ? a : b;
-			// A collection left over from the other side must not land in this side's timings.
-			(globalThis as {gc?: () => void}).gc?.();
-			for (let index = 0; index < perRound; index++) {
-				times[side].push(await time(action));
-			}
-		}
-
-		result.a.push(...times.a);
-		result.b.push(...times.b);
-		result.rounds.push(times);
-	}
-
-	return result;
+	const times = await rotate(requests, Math.ceil(requests / rounds), {a, b});
+	return {a: times.flatMap(round => round.a), b: times.flatMap(round => round.b), rounds: times};
 }
 
 /**
