@@ -4,49 +4,11 @@ import {mkdtempSync, rmSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {PassThrough} from 'node:stream';
-import {fileURLToPath} from 'node:url';
-import {main} from '../lib/cli/main.js';
 import type {CliIo} from '../lib/cli/io.js';
+import {main} from '../lib/cli/main.js';
+import {CLI_BIN, cli, cliProcess} from './helpers/cli-run.js';
 import {useEmulator} from './helpers/emulator.js';
 import {withoutNock} from './helpers/local-site.js';
-
-const BIN = fileURLToPath(new URL('../lib/cli/bin.ts', import.meta.url));
-
-type Run = {code: number; stdout: string; stderr: string};
-
-/** Runs the CLI in this process with captured streams (fast), as a user would call it. */
-async function cli(args: string[], options: {env?: Record<string, string>; stdin?: string} = {}): Promise<Run> {
-	const stdout = new PassThrough();
-	const stderr = new PassThrough();
-	const stdin = new PassThrough();
-	let out = '';
-	let err = '';
-	stdout.on('data', chunk => {
-		out += String(chunk);
-	});
-	stderr.on('data', chunk => {
-		err += String(chunk);
-	});
-	stdin.end(options.stdin ?? '');
-	const io: CliIo = {stdout, stderr: stderr as unknown as NodeJS.WriteStream, stdin: stdin as unknown as NodeJS.ReadStream, env: options.env ?? {}, stopped: new Promise(() => undefined)};
-	const code = await main(args, io);
-	return {code, stdout: out, stderr: err};
-}
-
-/** Runs the CLI as a child process, as a shell would. */
-async function cliProcess(args: string[], options: {env?: Record<string, string>; stdin?: string} = {}): Promise<Run> {
-	return new Promise((resolve, reject) => {
-		const child = execFile(process.execPath, ['--import', 'tsx', BIN, ...args], {env: {PATH: process.env.PATH ?? '', ...options.env}}, (error, stdout, stderr) => {
-			if (error && typeof error.code !== 'number') {
-				reject(new Error(`could not run the CLI: ${error.message}`));
-				return;
-			}
-
-			resolve({code: typeof error?.code === 'number' ? error.code : 0, stdout, stderr});
-		});
-		child.stdin?.end(options.stdin ?? '');
-	});
-}
 
 describe('the arcgis-auth CLI', function () {
 	this.timeout(20_000);
@@ -140,7 +102,7 @@ describe('the arcgis-auth CLI', function () {
 
 	it('runs the emulator from the command line until SIGTERM (the installed binary)', async function () {
 		this.timeout(20_000);
-		const child = spawn(process.execPath, ['--import', 'tsx', BIN, 'emulator', '--port', '0', '--token-lifetime', '60'], {stdio: ['ignore', 'pipe', 'pipe']});
+		const child = spawn(process.execPath, ['--import', 'tsx', CLI_BIN, 'emulator', '--port', '0', '--token-lifetime', '60'], {stdio: ['ignore', 'pipe', 'pipe']});
 		let out = '';
 		child.stdout.on('data', chunk => {
 			out += String(chunk);
@@ -168,7 +130,7 @@ describe('the arcgis-auth CLI', function () {
 	it('runs the demo that npm start runs', async function () {
 		this.timeout(20_000);
 		const {stdout} = await new Promise<{stdout: string}>((resolve, reject) => {
-			execFile(process.execPath, ['--import', 'tsx', BIN, 'demo'], (error, out) => {
+			execFile(process.execPath, ['--import', 'tsx', CLI_BIN, 'demo'], (error, out) => {
 				if (error) {
 					reject(new Error(`the demo failed: ${error.message}`));
 				} else {

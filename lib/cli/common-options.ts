@@ -8,6 +8,7 @@ import {UsageError} from './exit-codes.js';
 import {AUTH_KINDS, makeHandler, resolveAuthKind, type AuthKind} from './handler-choice.js';
 import type {CliIo} from './io.js';
 import {obtainPassword} from './password.js';
+import {storedSignInHandler} from './sign-ins/stored-session.js';
 import {TLS_HELP, TLS_OPTIONS, tlsOptionsFrom} from './tls-files.js';
 
 /** Options shared by the commands that authenticate (token, request). */
@@ -23,7 +24,9 @@ export const AUTH_OPTIONS = {
 } as const satisfies ParseArgsConfig['options'];
 
 export const AUTH_HELP = `  -u, --user NAME      username (or ARCGIS_USERNAME); DOMAIN\\\\user or user@domain for NTLM
-      --auth KIND      auto (default), server-token, portal-token, server, portal, none
+      --auth KIND      auto (default: a kept sign-in of arcgis-auth login for the site, unless -u
+                       is given; else a token, Kerberos or NTLM), server-token, portal-token,
+                       server, portal, oauth (the kept sign-in only), none
       --password-stdin read the password from standard input (else ARCGIS_PASSWORD, else a prompt)
   -k, --insecure       do not verify TLS certificates
       --allow-http     allow credentials and tokens over plain http to a non-loopback host
@@ -63,14 +66,26 @@ export async function handlerFor(values: AuthValues, url: URL, io: CliIo): Promi
 		throw new UsageError(`--auth must be one of ${AUTH_KINDS.join(', ')}.`);
 	}
 
-	const kind = resolveAuthKind(values.auth as AuthKind, url);
+	const options = {verify: !values.insecure, allowHttp: values['allow-http'] ?? false};
+	if (values.auth === 'oauth' || (values.auth === 'auto' && values.user === undefined)) {
+		const signedIn = await storedSignInHandler(url, io, options);
+		if (signedIn) {
+			return signedIn;
+		}
+
+		if (values.auth === 'oauth') {
+			throw new UsageError(`no kept sign-in serves ${url.origin}: run arcgis-auth login <portal> --client-id ID first (arcgis-auth status lists them).`);
+		}
+	}
+
+	const kind = resolveAuthKind(values.auth as Exclude<AuthKind, 'oauth'>, url);
 	if (kind === 'none') {
 		return undefined;
 	}
 
 	const username = values.user ?? io.env.ARCGIS_USERNAME;
 	const password = username === undefined ? undefined : await obtainPassword({passwordStdin: values['password-stdin'] ?? false, env: io.env, stdin: io.stdin, stderr: io.stderr}, username);
-	return makeHandler(kind, username, password, {verify: !values.insecure, allowHttp: values['allow-http'] ?? false, ...tlsOptionsFrom(values, io.env)});
+	return makeHandler(kind, username, password, {...options, ...tlsOptionsFrom(values, io.env)});
 }
 
 /** A session for the command: the handler's hooks, and with -v a trace of steps and requests. */

@@ -6,11 +6,11 @@ import type {ArcGISAuthBase} from '../handlers/arcgis-auth-base.js';
 import type {AuthOptions} from '../options.js';
 import {UsageError} from './exit-codes.js';
 
-export const AUTH_KINDS = ['auto', 'server-token', 'portal-token', 'server', 'portal', 'none'] as const;
+export const AUTH_KINDS = ['auto', 'server-token', 'portal-token', 'server', 'portal', 'oauth', 'none'] as const;
 export type AuthKind = (typeof AUTH_KINDS)[number];
 
 /** `auto`: a general handler (token, else Kerberos/NTLM), portal for `/sharing/` URLs, else server. */
-export function resolveAuthKind(kind: AuthKind, url: URL): Exclude<AuthKind, 'auto'> {
+export function resolveAuthKind(kind: Exclude<AuthKind, 'oauth'>, url: URL): Exclude<AuthKind, 'auto' | 'oauth'> {
 	if (kind !== 'auto') {
 		return kind;
 	}
@@ -19,7 +19,7 @@ export function resolveAuthKind(kind: AuthKind, url: URL): Exclude<AuthKind, 'au
 }
 
 /** The handler for a kind; token handlers need a username and password, general ones may go without (Kerberos). */
-export function makeHandler(kind: Exclude<AuthKind, 'auto' | 'none'>, username: string | undefined, password: string | undefined, options: AuthOptions): ArcGISAuthBase {
+export function makeHandler(kind: Exclude<AuthKind, 'auto' | 'none' | 'oauth'>, username: string | undefined, password: string | undefined, options: AuthOptions): ArcGISAuthBase {
 	if ((kind === 'server-token' || kind === 'portal-token') && (username === undefined || password === undefined)) {
 		throw new UsageError(`--auth ${kind} needs --user (or ARCGIS_USERNAME) and a password.`);
 	}

@@ -81,7 +81,7 @@ export async function signIn(clientId: string, options: SignInOptions = {}): Pro
 			...(signInExpiration === undefined ? {} : {expiration: String(signInExpiration)}),
 		}).toString();
 		debug('signIn: %s for %s, redirect %s', `${authorize.origin}${authorize.pathname}`, clientId, receiver ? `to 127.0.0.1:${receiver.port}` : 'out of band');
-		await (open ?? openInBrowser)(authorize.href);
+		await (open ?? ((url: string) => openInBrowser(url)))(authorize.href);
 
 		let code: string;
 		if (receiver) {
@@ -92,7 +92,7 @@ export async function signIn(clientId: string, options: SignInOptions = {}): Pro
 
 			code = callback.code;
 		} else {
-			code = (await (readCode ?? readCodeFromStdin)()).trim();
+			code = (await (readCode ?? (() => readCodeFromStdin()))()).trim();
 			if (code === '') {
 				throw new TokenAuthenticationError('OAUTH_ERROR', 'No code was pasted: sign in at the address shown and paste the code the portal displays.');
 			}
