@@ -140,6 +140,9 @@ describe('the arcgis-auth CLI', function () {
 		});
 		assert.match(stdout, /1\. got\(url, \{hooks: auth\.hooks\}\) listed 2 services/);
 		assert.match(stdout, /the same session on 3 servers federated with the portal: 2 \+ 2 \+ 2 services, 3 server tokens/);
+		assert.match(stdout, /OAuth app credentials \(ArcGISAppAuth, client_credentials\): the portal knows the app as demo-app; a federated server lists 2 services/);
+		assert.match(stdout, /OAuth user sign-in \(ArcGISPortalOAuthAuth\.signIn: PKCE, the code pasted out of band\): demo, refresh token until \d{4}-/);
+		assert.match(stdout, /signOut\(\) revoked it/);
 		assert.match(stdout, /6\. a wrong password: 3 requests rejected with INVALID_CREDENTIALS, 1 login attempt/);
 		assert.match(stdout, /7\. the CLI: .* → \{"count":5\} \(exit 0\)/);
 	});

@@ -1,7 +1,9 @@
 import {PassThrough, Readable} from 'node:stream';
 import got from 'got';
 import {startEmulator} from '../../emulator/index.js';
+import {signInAtEmulator} from '../../emulator/person-at-browser.js';
 import {ArcGISAppAuth} from '../../handlers/app-auth.js';
+import {ArcGISPortalOAuthAuth} from '../../handlers/portal-oauth-auth.js';
 import {ArcGISPortalTokenAuth} from '../../handlers/portal-token-auth.js';
 import {ArcGISServerTokenAuth} from '../../handlers/server-token-auth.js';
 import {createSession} from '../../session.js';
@@ -66,6 +68,21 @@ export async function demoCommand(args: string[], io: CliIo): Promise<number> {
 		say(
 			`   OAuth app credentials (ArcGISAppAuth, client_credentials): the portal knows the app as ${appSelf.appInfo?.appId ?? '?'}; a federated server lists ${hosted.services.length} services for it`,
 		);
+
+		// A person signing in: the demo plays the browser on the emulator's sign-in page and pastes the code.
+		let pasted = '';
+		const user = await ArcGISPortalOAuthAuth.signIn('demo-app', {
+			portal: emu.portalUrl,
+			open: async url => {
+				const outcome = await signInAtEmulator(url);
+				pasted = 'code' in outcome ? outcome.code : '';
+			},
+			readCode: () => pasted,
+		});
+		const me = await got(`${emu.portalUrl}/sharing/rest/community/self?f=json`, {hooks: user.hooks}).json<{username: string}>();
+		say(`   OAuth user sign-in (ArcGISPortalOAuthAuth.signIn: PKCE, the code pasted out of band): ${me.username}, refresh token until ${user.refreshTokenExpires?.toISOString() ?? '?'}`);
+		await user.signOut();
+		say(`   signOut() revoked it (arcgis-auth login / logout / status keep such a sign-in for the CLI)`);
 
 		const wrong = new ArcGISServerTokenAuth('demo', 'not-the-password');
 		const errors = await Promise.allSettled([1, 2, 3].map(async () => got(`${emu.serverUrl}/rest/services?f=json`, {hooks: wrong.hooks})));
