@@ -39,6 +39,7 @@ try {
 	const target = (name: string, value: number, limit: string, pass: boolean) => targets.push({name, value, limit, pass});
 	if (timing) {
 		target('overhead ratio (hooks ÷ plain got, median of rounds)', timing.overhead.median, '≤ 1.03', timing.overhead.median <= 1.03);
+		target('OAuth overhead (ArcGISPortalOAuthAuth ÷ plain got, median of rounds)', timing.oauth.median, '≤ 1.03', timing.oauth.median <= 1.03);
 	}
 
 	target('cold start: rest/info calls', cold.info, '= 1', cold.info === 1);
@@ -105,7 +106,7 @@ try {
 	}
 
 	const report = {
-		...(timing ? {overhead: timing.overhead, floor: timing.floor, control: timing.control, forcePost: timing.forcePost, medians: timing.medians} : {}),
+		...(timing ? {overhead: timing.overhead, oauth: timing.oauth, floor: timing.floor, control: timing.control, forcePost: timing.forcePost, medians: timing.medians} : {}),
 		coldStart: {requests: cold.requests, info: cold.info, generateToken: cold.generateToken},
 		expiry: {seconds: expiryResult.seconds, lifetimeSeconds: expiryResult.lifetimeSeconds, tokenCalls: expiryResult.tokenCalls, failed: expiryResult.failed},
 		revocation: {requests: revocationResult.requests, failed: revocationResult.failed, tokenCalls: revocationResult.tokenCalls},
@@ -120,6 +121,7 @@ try {
 		...(timing
 			? ([
 					[`overhead: hooks ÷ plain got, median of ${timing.rounds} rounds`, `${spread(timing.overhead)} (${timing.medians.oursMs.toFixed(3)} ms vs ${timing.medians.plainGotMs.toFixed(3)} ms)`],
+					['OAuth: ArcGISPortalOAuthAuth ÷ plain got with its access token (portal)', spread(timing.oauth)],
 					['floor: empty hooks ÷ plain got (what any hook costs)', spread(timing.floor)],
 					["control: plain got ÷ plain got (this machine's noise)", spread(timing.control)],
 					['forcePost on ÷ off', spread(timing.forcePost)],

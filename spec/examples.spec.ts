@@ -2,6 +2,12 @@ import assert from 'node:assert/strict';
 import {execFile} from 'node:child_process';
 import {fileURLToPath} from 'node:url';
 import {promisify} from 'node:util';
+import {mkdtempSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs';
+import {tmpdir} from 'node:os';
+import {join} from 'node:path';
+import got from 'got';
+import {signInAtEmulator} from '../lib/emulator/person-at-browser.js';
+import {ArcGISPortalOAuthAuth} from '../lib/index.js';
 import {useEmulator} from './helpers/emulator.js';
 import {withoutNock} from './helpers/local-site.js';
 
@@ -42,6 +48,35 @@ describe('examples/ against the emulator', function () {
 		assert.equal(await example('federated-servers.ts'), `${emu.url}/hosting (HOSTING_SERVER): 2 services\n${emu.url}/imagery (FEDERATED_SERVER): 2 services\n`);
 		assert.equal(emu.stats.counts['portal.generateToken'], 1);
 		assert.equal(emu.stats.counts['portal.exchangeToken'], 2);
+	});
+
+	it('signed-in-user.ts runs as a person who signed in once, stores the renewed refresh token, and says when the sign-in has ended', async () => {
+		const dir = mkdtempSync(join(tmpdir(), 'example-oauth-'));
+		try {
+			// A refresh token with an hour left: the example's first run renews it.
+			emu.setOptions({oauthRefreshTokenSeconds: 3600});
+			let code = '';
+			const first = await ArcGISPortalOAuthAuth.signIn('demo-app', {
+				portal: emu.portalUrl,
+				open: async url => {
+					const outcome = await signInAtEmulator(url);
+					code = 'code' in outcome ? outcome.code : '';
+				},
+				readCode: () => code,
+			});
+			const file = join(dir, 'refresh-token');
+			writeFileSync(file, JSON.stringify({refreshToken: first.refreshToken, expires: first.refreshTokenExpires?.toISOString()}), {mode: 0o600});
+			const env = {ARCGIS_CLIENT_ID: 'demo-app', ARCGIS_REFRESH_TOKEN_FILE: file};
+			assert.equal(await example('signed-in-user.ts', env), `signed in as demo (org_admin)\n${emu.url}/hosting: 2 services\n${emu.url}/imagery: 2 services\n`);
+			const renewed = (JSON.parse(readFileSync(file, 'utf8')) as {refreshToken: string}).refreshToken;
+			assert.notEqual(renewed, first.refreshToken, 'the renewed refresh token was written back');
+			assert.equal(statSync(file).mode & 0o777, 0o600);
+			await got.post(`${emu.portalUrl}/sharing/rest/oauth2/revokeToken`, {form: {f: 'json', client_id: 'demo-app', auth_token: renewed}});
+			await assert.rejects(example('signed-in-user.ts', env), (error: {code?: number; stderr?: string}) => error.code === 3 && /The sign-in has ended/.test(error.stderr ?? ''));
+		} finally {
+			emu.setOptions({oauthRefreshTokenSeconds: 129_600 * 60});
+			rmSync(dir, {recursive: true, force: true});
+		}
 	});
 
 	it('export-token.ts prints a token that the site accepts', async () => {

@@ -1,6 +1,7 @@
 import {Agent} from 'node:http';
 import got from 'got';
-import {ArcGISServerTokenAuth} from '../../dist/index.js';
+import {ArcGISPortalOAuthAuth, ArcGISServerTokenAuth} from '../../dist/index.js';
+import {signInAtEmulator} from '../../dist/emulator/person-at-browser.js';
 import type {EmulatorThread} from '../emulator-thread.js';
 import {interleave, median, pairOf, rotate, roundRatio} from '../measure.js';
 
@@ -14,7 +15,8 @@ itself: the noise of this machine). Then forcePost on against off.
 Many short rounds (40 requests a variant) in which all four variants take turns: the handler, the
 floor and the control are each measured within seconds of the baseline they are divided by, so the
 drift of a shared machine falls on all of them alike; each figure is the median of the rounds'
-ratios.
+ratios. The OAuth handler (a user's sign-in) takes its turns in the same rounds, against plain got
+sending its access token to the same portal URL.
 */
 export async function overhead(emu: EmulatorThread, requests: number) {
 	const perRound = 40;
@@ -27,7 +29,8 @@ export async function overhead(emu: EmulatorThread, requests: number) {
 	const plain = got.extend({agent});
 	const empty = got.extend({agent, hooks: {beforeRequest: [async () => Promise.resolve()], afterResponse: [response => response]}});
 	const send = (client: typeof got) => async () => client.post(url, {form: {f: 'json', token}, headers: {referer: 'got-arcgis-auth'}});
-	const variants = {ours: async () => hooked(`${url}?f=json`), floor: send(empty), control: send(plain), plain: send(plain)};
+	const oauth = await oauthVariants(emu, agent);
+	const variants = {ours: async () => hooked(`${url}?f=json`), floor: send(empty), control: send(plain), plain: send(plain), ...oauth};
 	// Untimed rounds first: the first thousands of requests of a process (the JIT, the emulator's
 	// own warm-up) are slower on one side or the other and are no part of the steady cost.
 	await rotate(requests / 6, perRound, variants);
@@ -49,7 +52,30 @@ export async function overhead(emu: EmulatorThread, requests: number) {
 		overhead: roundRatio(pairOf(rounds, 'ours', 'plain')),
 		floor: roundRatio(pairOf(rounds, 'floor', 'plain')),
 		control: roundRatio(pairOf(rounds, 'control', 'plain')),
+		oauth: roundRatio(pairOf(rounds, 'oauth', 'oauthPlain')),
 		forcePost: roundRatio(second.rounds),
 		medians: {oursMs: median(all('ours')), plainGotMs: median(all('plain')), getMs: median(second.b)},
+	};
+}
+
+/** A user signed in with OAuth (the person at the browser played over HTTP), and plain got with that access token, on the same portal URL. */
+async function oauthVariants(emu: EmulatorThread, agent: {http: Agent}) {
+	let code = '';
+	const auth = await ArcGISPortalOAuthAuth.signIn('demo-app', {
+		portal: emu.portalUrl,
+		open: async authorizeUrl => {
+			const outcome = await signInAtEmulator(authorizeUrl);
+			code = 'code' in outcome ? outcome.code : '';
+		},
+		readCode: () => code,
+	});
+	const url = `${emu.portalUrl}/sharing/rest/community/self`;
+	const hooked = got.extend({hooks: auth.hooks, agent});
+	await hooked(`${url}?f=json`);
+	const token = auth.token!;
+	const plain = got.extend({agent});
+	return {
+		oauth: async () => hooked(`${url}?f=json`),
+		oauthPlain: async () => plain.post(url, {form: {f: 'json', token}, headers: {referer: 'got-arcgis-auth'}}),
 	};
 }
