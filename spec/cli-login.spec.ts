@@ -83,6 +83,14 @@ describe('arcgis-auth login, logout and status (OAuth sign-ins kept for token an
 		assert.equal((JSON.parse(services.stdout) as {services?: unknown[]}).services?.length, 2);
 		assert.equal(emu.stats.failedLogins, 0);
 		assert.equal(emu.stats.counts['portal.oauth2.token.refresh_token'], 2, 'one access token per command');
+		// -v shows the steps, never the refresh token or the access token.
+		const refreshToken = stored().signIns[0]!.refreshToken!;
+		const verbose = await cli(['request', `${emu.portalUrl}/sharing/rest/community/self?f=json`, '-v'], {env});
+		assert.equal(verbose.code, 0, verbose.stderr);
+		assert.match(verbose.stderr, /oauth2\/token/);
+		assert.ok(!verbose.stderr.includes(refreshToken) && !verbose.stdout.includes(refreshToken));
+		// The emulator's tokens are 32 characters of base64url: none of this run's shows either.
+		assert.doesNotMatch(verbose.stderr, /[\w-]{32}/);
 	});
 
 	it('signs in through a loopback redirect: the CLI listens on 127.0.0.1, receives the code, and closes the listener', async () => {
