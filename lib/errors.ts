@@ -32,6 +32,8 @@ export type TokenAuthenticationErrorCode =
 	| 'OAUTH_ERROR'
 	/** The portal refused the refresh token (expired or revoked): a person must sign in again (`arcgis-auth login`). Kept until `reset()`. */
 	| 'SIGN_IN_REQUIRED'
+	/** An enterprise (SAML) login did not succeed: the identity provider refused it, or a page the login needs was not there. Tried once, kept until `reset()`: identity providers lock accounts too. */
+	| 'SAML_LOGIN_FAILED'
 	/** A constructor argument or option is not usable. */
 	| 'INVALID_OPTION';
 

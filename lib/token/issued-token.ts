@@ -116,9 +116,13 @@ kept and handed to every later request until `reset()`: sending the same credent
 only count towards an account lockout. Transport failures and garbage answers are not kept.
 */
 export function isJudgedFailure(error: unknown): error is TokenAuthenticationError {
+	if (!(error instanceof TokenAuthenticationError)) {
+		return false;
+	}
+
+	// An enterprise login is judged by the identity provider's pages, which carry no ArcGIS error.
 	return (
-		error instanceof TokenAuthenticationError &&
-		error.arcgisError !== undefined &&
-		(error.code === 'INVALID_CREDENTIALS' || error.code === 'TOKEN_SERVICE_ERROR' || error.code === 'OAUTH_ERROR' || error.code === 'SIGN_IN_REQUIRED')
+		error.code === 'SAML_LOGIN_FAILED' ||
+		(error.arcgisError !== undefined && (error.code === 'INVALID_CREDENTIALS' || error.code === 'TOKEN_SERVICE_ERROR' || error.code === 'OAUTH_ERROR' || error.code === 'SIGN_IN_REQUIRED'))
 	);
 }

@@ -1,0 +1,139 @@
+import {debug} from '../debug.js';
+import {TokenAuthenticationError} from '../errors.js';
+import type {ResolvedOptions} from '../options.js';
+import {enterpriseLogin, type IdpStep} from '../saml/enterprise-login.js';
+import type {Site} from '../site/site.js';
+import {assertSecureTransport} from '../site/transport.js';
+import type {ArcGISClient, CallContext} from '../token/arcgis-client.js';
+import type {IssuedToken} from '../token/issued-token.js';
+import {oauthUrl, readOAuthAnswer} from '../token/oauth-token.js';
+import type {TokenEndpoint} from '../token/token-endpoint.js';
+import {emitAuthWarning} from '../warnings.js';
+import type {Credential} from './credential.js';
+import {RefreshTokenCredential} from './refresh-token.js';
+
+/** What an enterprise login needs besides the handler's options. */
+export type SamlSession = {
+	clientId: string;
+	/** For NTLM or a login form at the identity provider; without them, Kerberos from the ticket cache. */
+	username?: string | undefined;
+	password?: string | undefined;
+	redirectUri: string;
+	expiration?: number | undefined;
+	userAgent?: string | undefined;
+	idpSpn?: string | undefined;
+	idpStep?: IdpStep | undefined;
+	onRefreshToken?: ((refreshToken: string, expires: Date | undefined) => void | Promise<void>) | undefined;
+};
+
+/**
+A user's OAuth session that begins with an enterprise login and can begin again without a person:
+the first token comes from the login (authorize → identity provider → SAML response → code →
+`oauth2/token`), later ones from the refresh token like {@link RefreshTokenCredential}, which this
+holds. Only when the portal refuses the refresh token is there a new login (the token source's
+single flight makes it one for all waiting requests). A refused login is SAML_LOGIN_FAILED, judged:
+kept until reset(), as identity providers lock accounts.
+*/
+export class SamlLoginCredential implements Credential {
+	readonly #session: SamlSession;
+	readonly #settings: ResolvedOptions;
+	readonly #client: ArcGISClient;
+	#refresh: RefreshTokenCredential | undefined;
+	/** Refresh tokens of sessions that ended, still scrubbed from messages. */
+	readonly #retired: string[] = [];
+
+	constructor(session: SamlSession, settings: ResolvedOptions, client: ArcGISClient) {
+		this.#session = session;
+		this.#settings = settings;
+		this.#client = client;
+	}
+
+	/** The portal's name for the user (the identity provider's may differ), once signed in. */
+	get username(): string | undefined {
+		return this.#refresh?.username ?? this.#session.username;
+	}
+
+	/** The session's refresh token, once signed in. */
+	get refreshToken(): string | undefined {
+		return this.#refresh?.refreshToken;
+	}
+
+	get refreshTokenExpires(): Date | undefined {
+		return this.#refresh?.refreshTokenExpires;
+	}
+
+	ownEndpoint(site: Site): TokenEndpoint {
+		return {url: oauthUrl(site.root, 'token')};
+	}
+
+	async fetch(endpoint: TokenEndpoint, call: CallContext): Promise<IssuedToken> {
+		if (this.#refresh) {
+			try {
+				return await this.#refresh.fetch(endpoint, call);
+			} catch (error: unknown) {
+				if (!(error instanceof TokenAuthenticationError && error.code === 'SIGN_IN_REQUIRED')) {
+					throw error;
+				}
+
+				debug('saml: the portal refused the refresh token; a new enterprise login');
+				this.#retired.push(...this.#refresh.secrets().filter((secret): secret is string => secret !== undefined));
+				this.#refresh = undefined;
+			}
+		}
+
+		this.#refresh = await this.#login(endpoint.url, call);
+		return this.#refresh.fetch(endpoint, call);
+	}
+
+	secrets(): ReadonlyArray<string | undefined> {
+		return [this.#session.password, ...(this.#refresh?.secrets() ?? []), ...this.#retired];
+	}
+
+	/** Revokes the session's refresh token (signOut); the next request makes a new enterprise login. */
+	async revoke(portalRoot: string): Promise<void> {
+		await this.#refresh?.revoke(portalRoot);
+		this.#refresh = undefined;
+	}
+
+	reset(): void {
+		// The session is kept: reset() forgets access tokens and a kept refusal.
+	}
+
+	async #login(tokenUrl: URL, call: CallContext): Promise<RefreshTokenCredential> {
+		const {clientId, redirectUri, onRefreshToken} = this.#session;
+		const settings = this.#settings;
+		// The code and the verifier go to the token endpoint: never over plain http.
+		assertSecureTransport(tokenUrl, 'credentials', {allowHttp: settings.allowHttp});
+		const portal = `${tokenUrl.origin}${tokenUrl.pathname.replace(/\/sharing\/rest\/oauth2\/token$/i, '')}`;
+		const {code, verifier} = await enterpriseLogin({
+			...this.#session,
+			spn: this.#session.idpSpn,
+			portal,
+			mutualAuth: settings.mutualAuth,
+			workstation: settings.workstation,
+			verify: settings.verify,
+			allowHttp: settings.allowHttp,
+			callTimeoutMs: settings.callTimeoutMs,
+			signal: call.signal,
+		});
+		debug('saml: exchanging the code at %s', `${tokenUrl.origin}${tokenUrl.pathname}`);
+		const response = await this.#client.postForm(tokenUrl, {grant_type: 'authorization_code', client_id: clientId, code, redirect_uri: redirectUri, code_verifier: verifier, f: 'json'}, call);
+		const answer = readOAuthAnswer(response, {url: tokenUrl, refreshMarginMs: settings.refreshMarginMs, now: Date.now(), secrets: [code, verifier, ...this.secrets()]});
+		if (answer.refreshToken === undefined) {
+			throw new TokenAuthenticationError('OAUTH_ERROR', `${tokenUrl.origin}${tokenUrl.pathname} signed you in but sent no refresh token: the session could not be continued.`, {url: tokenUrl});
+		}
+
+		const expires = answer.refreshTokenExpiresAt === undefined ? undefined : new Date(answer.refreshTokenExpiresAt);
+		try {
+			await onRefreshToken?.(answer.refreshToken, expires);
+		} catch {
+			emitAuthWarning('onRefreshToken failed: the new refresh token is in use but was not saved.', 'OAUTH_ERROR');
+		}
+
+		return new RefreshTokenCredential(
+			{clientId, refreshToken: answer.refreshToken, refreshTokenExpires: expires, redirectUri, onRefreshToken, initial: {issued: answer.issued, username: answer.username}},
+			settings,
+			this.#client,
+		);
+	}
+}

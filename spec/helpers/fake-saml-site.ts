@@ -1,0 +1,207 @@
+import {createHash, randomBytes} from 'node:crypto';
+import {createServer, type IncomingMessage, type ServerResponse} from 'node:http';
+import type {Socket} from 'node:net';
+import {LoopbackListener, withBody} from './loopback-server.js';
+import {ntlmType, type2Message} from './ntlm-fixtures.js';
+
+/** A request one of the fake servers received, whole: what the specs check never reached the portal. */
+export type Received = {path: string; method: string; headers: IncomingMessage['headers']; body: string; query: URLSearchParams};
+
+/** How the fake portal writes `oAuthInfo`: one line (today), the pre-2019 multi-line literal ending in `};`, or nested with braces in strings. */
+export type OAuthInfoStyle = 'one-line' | 'legacy' | 'nested';
+
+export const SAML_USER = 'alice';
+export const SAML_PASSWORD = 'Alice-Passw0rd';
+
+const page = (body: string) => `<!DOCTYPE html><html><head><title>Sign in</title></head><body>${body}</body></html>`;
+
+/**
+A portal (the SAML service provider, with ArcGIS's OAuth endpoints) and an identity provider, two
+real HTTP servers on 127.0.0.1, playing the enterprise-login wire of enterprise-identity.md §2.6:
+authorize page with oAuthInfo → oauth2/saml/authorize 302 → the IdP (a login form, or NTLM bound to
+its connection) → an auto-post form with SAMLResponse → the ACS → the OOB page or the redirect →
+oauth2/token. Its SAML response is a marker, not a signed assertion: the real SimpleSAMLphp IdP and
+the emulator's node-saml ACS in the integration suite check signatures; this one checks the flow.
+*/
+export class FakeSamlSite {
+	readonly portalLog: Received[] = [];
+	readonly idpLog: Received[] = [];
+	idp: 'form' | 'ntlm' = 'form';
+	style: OAuthInfoStyle = 'one-line';
+	/** The IdP's page before the SAML form carries a decoy form first (a search box, a language picker). */
+	decoy = true;
+	/** The NTLM IdP refuses every Type 3. */
+	refuseNtlm = false;
+	/** The portal's redirect carries a state of someone else's sign-in. */
+	tamperState = false;
+	/** The portal refuses refresh tokens (revoked, expired). */
+	refuseRefresh = false;
+	accessLifetimeSeconds = 1800;
+	portalUrl = '';
+	idpUrl = '';
+	readonly counts = {logins: 0, codes: 0, refreshes: 0, formPosts: 0, revokes: 0};
+	readonly #revoked = new Set<string>();
+	readonly #pending = new Map<string, {state: string; challenge: string; redirectUri: string}>();
+	readonly #codes = new Map<string, {challenge: string; redirectUri: string}>();
+	readonly #valid = new Set<string>();
+	readonly #negotiated = new WeakSet<Socket>();
+	readonly #portal = new LoopbackListener(createServer((request, response) => this.#serve(request, response, 'portal')));
+	readonly #idpServer = new LoopbackListener(createServer((request, response) => this.#serve(request, response, 'idp')));
+
+	async start(): Promise<this> {
+		this.portalUrl = `http://127.0.0.1:${await this.#portal.listen()}/portal`;
+		this.idpUrl = `http://127.0.0.1:${await this.#idpServer.listen()}`;
+		return this;
+	}
+
+	async stop(): Promise<void> {
+		await Promise.all([this.#portal.close(), this.#idpServer.close()]);
+	}
+
+	#serve(request: IncomingMessage, response: ServerResponse, side: 'portal' | 'idp'): void {
+		withBody(request, raw => {
+			const url = new URL(request.url ?? '/', 'http://127.0.0.1');
+			const body = raw.toString('utf8');
+			const received: Received = {path: url.pathname, method: request.method ?? 'GET', headers: request.headers, body, query: url.searchParams};
+			(side === 'portal' ? this.portalLog : this.idpLog).push(received);
+			const form = new URLSearchParams(body);
+			const param = (name: string) => form.get(name) ?? url.searchParams.get(name) ?? '';
+			const send = (status: number, text: string, headers: Record<string, string> = {}) => {
+				response.writeHead(status, {'content-type': 'text/html;charset=utf-8', ...headers});
+				response.end(text);
+			};
+
+			if (side === 'idp') {
+				this.#idp(request, url.pathname, param, send);
+			} else {
+				this.#portalRoute(url.pathname, param, send);
+			}
+		});
+	}
+
+	#portalRoute(path: string, param: (name: string) => string, send: (status: number, text: string, headers?: Record<string, string>) => void): void {
+		const json = (value: unknown) => send(200, JSON.stringify(value), {'content-type': 'text/plain;charset=utf-8'});
+		if (path === '/portal/sharing/rest/oauth2/authorize') {
+			const oauthState = randomBytes(12).toString('hex');
+			this.#pending.set(oauthState, {state: param('state'), challenge: param('code_challenge'), redirectUri: param('redirect_uri')});
+			send(
+				200,
+				page(
+					`<script>${this.#oauthInfo(oauthState)}</script><form id="oauth" method="post" action="/portal/sharing/oauth2/signin"><input name="username"><input type="password" name="password"></form>`,
+				),
+			);
+		} else if (path === '/portal/sharing/rest/oauth2/saml/authorize') {
+			const oauthState = param('oauth_state');
+			if (!this.#pending.has(oauthState)) {
+				send(400, page('unknown oauth_state'));
+				return;
+			}
+
+			send(302, '', {location: `${this.idpUrl}/sso?SAMLRequest=request-${oauthState}&RelayState=${oauthState}`});
+		} else if (path === '/portal/sharing/rest/oauth2/saml/signin') {
+			const pending = this.#pending.get(param('RelayState'));
+			if (!pending || param('SAMLResponse') !== `signed:${SAML_USER}:${param('RelayState')}`) {
+				send(200, page('<p>Enterprise login failed: the SAML response is not valid.</p>'));
+				return;
+			}
+
+			this.#pending.delete(param('RelayState'));
+			const code = randomBytes(12).toString('hex');
+			this.#codes.set(code, {challenge: pending.challenge, redirectUri: pending.redirectUri});
+			this.counts.codes++;
+			if (pending.redirectUri === 'urn:ietf:wg:oauth:2.0:oob') {
+				send(200, `<html><head><title>SUCCESS code=${code}</title></head><body><h1>OAuth2 Approval</h1><input type="text" id="code" value="${code}" readonly></body></html>`);
+			} else {
+				send(302, '', {location: `${pending.redirectUri}?code=${code}&state=${this.tamperState ? 'someone-else' : pending.state}`});
+			}
+		} else if (path === '/portal/sharing/rest/oauth2/token') {
+			if (param('grant_type') === 'authorization_code') {
+				const issued = this.#codes.get(param('code'));
+				this.#codes.delete(param('code'));
+				const verified = issued && createHash('sha256').update(param('code_verifier')).digest('base64url') === issued.challenge && issued.redirectUri === param('redirect_uri');
+				if (!verified) {
+					json({error: {code: 400, error: 'invalid_request', error_description: 'Invalid authorization code', message: 'Invalid authorization code', details: []}});
+					return;
+				}
+
+				this.counts.logins++;
+				json({...this.#accessToken(), refresh_token: `refresh-${randomBytes(8).toString('hex')}`, refresh_token_expires_in: 1_209_600, username: SAML_USER});
+			} else if (param('grant_type') === 'refresh_token') {
+				this.counts.refreshes++;
+				json(
+					this.refuseRefresh || this.#revoked.has(param('refresh_token'))
+						? {error: {code: 498, error: 'invalid_request', error_description: 'Invalid refresh_token', message: 'Invalid refresh_token', details: []}}
+						: this.#accessToken(),
+				);
+			} else {
+				json({error: {code: 400, error: 'unsupported_grant_type', message: 'unsupported', details: []}});
+			}
+		} else if (path === '/portal/sharing/rest/oauth2/revokeToken') {
+			this.counts.revokes++;
+			this.#revoked.add(param('auth_token'));
+			json({success: true});
+		} else if (path === '/portal/sharing/rest/community/self') {
+			json(this.#valid.has(param('token')) ? {username: SAML_USER} : {error: {code: 498, message: 'Invalid token.', details: []}});
+		} else {
+			send(404, page('not found'));
+		}
+	}
+
+	#accessToken() {
+		const token = `access-${randomBytes(8).toString('hex')}`;
+		this.#valid.add(token);
+		return {access_token: token, expires_in: this.accessLifetimeSeconds, ssl: false};
+	}
+
+	#oauthInfo(oauthState: string): string {
+		const federationInfo = {idpAuthorizeUrl: `${this.portalUrl}/sharing/rest/oauth2/saml/authorize`, idpName: 'Example IdP'};
+		const info = {oauth_state: oauthState, client_id: 'saml-app', locale: 'en', federationInfo};
+		if (this.style === 'legacy') {
+			return `\nvar oAuthInfo = ${JSON.stringify(info, null, 2)};\nvar other = {"a": 1};`;
+		}
+
+		if (this.style === 'nested') {
+			const nested = {...info, oidc: {provider: {name: 'Corp {SSO}', claims: {groups: ['a}', '{b'], nested: {deep: {deeper: {}}}}}, note: 'say "hi" }'}};
+			return `var portalInfo = {"x": 1}; var oAuthInfo = ${JSON.stringify(nested)}; var after = {"y": "}"};`;
+		}
+
+		return `var oAuthInfo = ${JSON.stringify(info)}`;
+	}
+
+	#idp(request: IncomingMessage, path: string, param: (name: string) => string, send: (status: number, text: string, headers?: Record<string, string>) => void): void {
+		const relay = param('RelayState');
+		const samlPage = (relayState: string) =>
+			page(
+				`${this.decoy ? '<form name="hiddenform" action="/search"><input name="q" value="x"></form>' : ''}` +
+					`<form method="post" action="${this.portalUrl}/sharing/rest/oauth2/saml/signin"><input type="hidden" name="SAMLResponse" value="signed:${SAML_USER}:${relayState}">` +
+					`<input type="hidden" name="RelayState" value="${relayState}"><noscript><button type="submit">Continue</button></noscript></form>`,
+			);
+		if (this.idp === 'ntlm') {
+			const type = ntlmType(request.headers.authorization);
+			if (type === 1) {
+				this.#negotiated.add(request.socket);
+				send(401, '', {'www-authenticate': `NTLM ${type2Message()}`});
+			} else if (type === 3 && this.#negotiated.has(request.socket) && !this.refuseNtlm) {
+				send(200, samlPage(relay));
+			} else {
+				send(401, '', {'www-authenticate': 'NTLM'});
+			}
+
+			return;
+		}
+
+		if (path === '/sso') {
+			send(200, page(this.#loginForm(relay, '')), {'set-cookie': 'IdpSession=idp-cookie-value; Path=/; HttpOnly'});
+		} else if (path === '/login') {
+			this.counts.formPosts++;
+			const good = param('UserName') === SAML_USER && param('Password') === SAML_PASSWORD && request.headers.cookie?.includes('IdpSession=idp-cookie-value');
+			send(200, good ? samlPage(param('AuthState')) : page(this.#loginForm(param('AuthState'), '<p class="error">Incorrect user ID or password.</p>')));
+		} else {
+			send(404, page('not found'));
+		}
+	}
+
+	#loginForm(relay: string, error: string): string {
+		return `${error}<form method="post" action="/login" id="loginForm"><input type="hidden" name="AuthState" value="${relay}"><input type="text" name="UserName"><input type="password" name="Password"><input type="checkbox" name="Kmsi" value="true"><span id="submitButton">Sign in</span></form>`;
+	}
+}
