@@ -37,10 +37,19 @@ export class FakeSamlSite {
 	/** The portal refuses refresh tokens (revoked, expired). */
 	refuseRefresh = false;
 	accessLifetimeSeconds = 1800;
+	/** The password the identity provider accepts. */
+	password = SAML_PASSWORD;
+	/** Starts every token, code and SAML response it makes (the fault catalogue's canary). */
+	prefix = '';
+	/** Error pages and answers echo what was sent, as a careless server's do. */
+	echo = false;
+	/** The portal forgets its codes as soon as it issues them (their exchange is refused). */
+	forgetCodes = false;
 	portalUrl = '';
 	idpUrl = '';
 	readonly counts = {logins: 0, codes: 0, refreshes: 0, formPosts: 0, revokes: 0};
 	readonly #revoked = new Set<string>();
+	#idpStopped = false;
 	readonly #pending = new Map<string, {state: string; challenge: string; redirectUri: string}>();
 	readonly #codes = new Map<string, {challenge: string; redirectUri: string}>();
 	readonly #valid = new Set<string>();
@@ -55,7 +64,13 @@ export class FakeSamlSite {
 	}
 
 	async stop(): Promise<void> {
-		await Promise.all([this.#portal.close(), this.#idpServer.close()]);
+		await Promise.all([this.#portal.close(), this.#idpStopped ? Promise.resolve() : this.#idpServer.close()]);
+	}
+
+	/** The identity provider goes away (the portal stays). */
+	async stopIdp(): Promise<void> {
+		this.#idpStopped = true;
+		await this.#idpServer.close();
 	}
 
 	#serve(request: IncomingMessage, response: ServerResponse, side: 'portal' | 'idp'): void {
@@ -100,14 +115,17 @@ export class FakeSamlSite {
 			send(302, '', {location: `${this.idpUrl}/sso?SAMLRequest=request-${oauthState}&RelayState=${oauthState}`});
 		} else if (path === '/portal/sharing/rest/oauth2/saml/signin') {
 			const pending = this.#pending.get(param('RelayState'));
-			if (!pending || param('SAMLResponse') !== `signed:${SAML_USER}:${param('RelayState')}`) {
-				send(200, page('<p>Enterprise login failed: the SAML response is not valid.</p>'));
+			if (!pending || param('SAMLResponse') !== `${this.prefix}signed:${SAML_USER}:${param('RelayState')}`) {
+				send(200, page(`<p>Enterprise login failed: the SAML response is not valid.${this.echo ? ` ${param('SAMLResponse')}` : ''}</p>`));
 				return;
 			}
 
 			this.#pending.delete(param('RelayState'));
-			const code = randomBytes(12).toString('hex');
-			this.#codes.set(code, {challenge: pending.challenge, redirectUri: pending.redirectUri});
+			const code = `${this.prefix}${randomBytes(12).toString('hex')}`;
+			if (!this.forgetCodes) {
+				this.#codes.set(code, {challenge: pending.challenge, redirectUri: pending.redirectUri});
+			}
+
 			this.counts.codes++;
 			if (pending.redirectUri === 'urn:ietf:wg:oauth:2.0:oob') {
 				send(200, `<html><head><title>SUCCESS code=${code}</title></head><body><h1>OAuth2 Approval</h1><input type="text" id="code" value="${code}" readonly></body></html>`);
@@ -120,12 +138,13 @@ export class FakeSamlSite {
 				this.#codes.delete(param('code'));
 				const verified = issued && createHash('sha256').update(param('code_verifier')).digest('base64url') === issued.challenge && issued.redirectUri === param('redirect_uri');
 				if (!verified) {
-					json({error: {code: 400, error: 'invalid_request', error_description: 'Invalid authorization code', message: 'Invalid authorization code', details: []}});
+					const said = `Invalid authorization code${this.echo ? ` ${param('code')} ${param('code_verifier')}` : ''}`;
+					json({error: {code: 400, error: 'invalid_request', error_description: said, message: said, details: []}});
 					return;
 				}
 
 				this.counts.logins++;
-				json({...this.#accessToken(), refresh_token: `refresh-${randomBytes(8).toString('hex')}`, refresh_token_expires_in: 1_209_600, username: SAML_USER});
+				json({...this.#accessToken(), refresh_token: `${this.prefix}refresh-${randomBytes(8).toString('hex')}`, refresh_token_expires_in: 1_209_600, username: SAML_USER});
 			} else if (param('grant_type') === 'refresh_token') {
 				this.counts.refreshes++;
 				json(
@@ -148,7 +167,7 @@ export class FakeSamlSite {
 	}
 
 	#accessToken() {
-		const token = `access-${randomBytes(8).toString('hex')}`;
+		const token = `${this.prefix}access-${randomBytes(8).toString('hex')}`;
 		this.#valid.add(token);
 		return {access_token: token, expires_in: this.accessLifetimeSeconds, ssl: false};
 	}
@@ -173,7 +192,7 @@ export class FakeSamlSite {
 		const samlPage = (relayState: string) =>
 			page(
 				`${this.decoy ? '<form name="hiddenform" action="/search"><input name="q" value="x"></form>' : ''}` +
-					`<form method="post" action="${this.portalUrl}/sharing/rest/oauth2/saml/signin"><input type="hidden" name="SAMLResponse" value="signed:${SAML_USER}:${relayState}">` +
+					`<form method="post" action="${this.portalUrl}/sharing/rest/oauth2/saml/signin"><input type="hidden" name="SAMLResponse" value="${this.prefix}signed:${SAML_USER}:${relayState}">` +
 					`<input type="hidden" name="RelayState" value="${relayState}"><noscript><button type="submit">Continue</button></noscript></form>`,
 			);
 		if (this.idp === 'ntlm') {
@@ -194,8 +213,9 @@ export class FakeSamlSite {
 			send(200, page(this.#loginForm(relay, '')), {'set-cookie': 'IdpSession=idp-cookie-value; Path=/; HttpOnly'});
 		} else if (path === '/login') {
 			this.counts.formPosts++;
-			const good = param('UserName') === SAML_USER && param('Password') === SAML_PASSWORD && request.headers.cookie?.includes('IdpSession=idp-cookie-value');
-			send(200, good ? samlPage(param('AuthState')) : page(this.#loginForm(param('AuthState'), '<p class="error">Incorrect user ID or password.</p>')));
+			const good = param('UserName') === SAML_USER && param('Password') === this.password && request.headers.cookie?.includes('IdpSession=idp-cookie-value');
+			const said = `<p class="error">Incorrect user ID or password.${this.echo ? ` You typed ${param('Password')}` : ''}</p>`;
+			send(200, good ? samlPage(param('AuthState')) : page(this.#loginForm(param('AuthState'), said)));
 		} else {
 			send(404, page('not found'));
 		}
