@@ -8,6 +8,7 @@ import {configDir} from '../lib/cli/sign-ins/config-dir.js';
 import type {Keychain, KeychainOutcome} from '../lib/cli/sign-ins/keychain.js';
 import {CliSession, cli, cliProcess} from './helpers/cli-run.js';
 import {useEmulator} from './helpers/emulator.js';
+import {FakeSamlSite, SAML_PASSWORD, SAML_USER} from './helpers/fake-saml-site.js';
 import {withoutNock} from './helpers/local-site.js';
 
 type StoredFile = {version: number; signIns: Array<{portal: string; clientId: string; username?: string; secret: string; refreshToken?: string; refreshTokenExpires?: string}>};
@@ -238,5 +239,51 @@ describe('where the CLI keeps sign-ins', () => {
 		assert.equal(configDir({HOME: '/home/u'}, 'linux'), '/home/u/.config/got-arcgis-auth');
 		assert.equal(configDir({HOME: '/Users/u'}, 'darwin'), '/Users/u/Library/Application Support/got-arcgis-auth');
 		assert.equal(configDir({HOME: '/c/u', APPDATA: '/c/u/AppData/Roaming'}, 'win32'), join('/c/u/AppData/Roaming', 'got-arcgis-auth'));
+	});
+});
+
+describe('arcgis-auth login --saml (an enterprise login with no browser)', function () {
+	this.timeout(20_000);
+	withoutNock();
+	let site: FakeSamlSite;
+	let home: string;
+	let env: Record<string, string>;
+	beforeEach(async () => {
+		site = await new FakeSamlSite().start();
+		home = mkdtempSync(join(tmpdir(), 'arcgis-auth-saml-'));
+		env = {XDG_CONFIG_HOME: home};
+	});
+	afterEach(async () => {
+		await site.stop();
+		rmSync(home, {recursive: true, force: true});
+	});
+	const stored = () => JSON.parse(readFileSync(join(home, 'got-arcgis-auth', 'sign-ins.json'), 'utf8')) as StoredFile & {signIns: Array<{relogin?: string}>};
+
+	it('logs in through the identity provider’s form with -u and --password-stdin, keeps no password, and token then works', async () => {
+		const run = await cli(['login', site.portalUrl, '--client-id', 'saml-app', '--saml', '-u', SAML_USER, '--password-stdin'], {env, stdin: `${SAML_PASSWORD}\n`});
+		assert.equal(run.code, 0, run.stderr);
+		assert.match(run.stdout, new RegExp(`^Signed in to ${site.portalUrl} as ${SAML_USER} until `));
+		const text = readFileSync(join(home, 'got-arcgis-auth', 'sign-ins.json'), 'utf8');
+		assert.ok(!text.includes(SAML_PASSWORD));
+		assert.equal(stored().signIns[0]?.relogin, undefined, 'a password login cannot be made again without the person');
+		assert.equal(site.counts.formPosts, 1);
+		const token = await cli(['token', `${site.portalUrl}/sharing/rest/community/self`], {env});
+		assert.equal(token.code, 0, token.stderr);
+		assert.equal(site.counts.refreshes, 1, 'the kept refresh token, no new login');
+		assert.equal(site.counts.formPosts, 1);
+	});
+
+	it('a refused enterprise login exits 3 with SAML_LOGIN_FAILED and stores nothing', async () => {
+		const run = await cli(['login', site.portalUrl, '--client-id', 'saml-app', '--saml', '-u', SAML_USER, '--password-stdin'], {env, stdin: 'wrong\n'});
+		assert.equal(run.code, 3, run.stderr);
+		assert.match(run.stderr, /SAML_LOGIN_FAILED: .*refused the username or password/);
+		assert.ok(!run.stderr.includes('wrong\n'));
+		assert.throws(() => stored(), /ENOENT/);
+	});
+
+	it('-u and --password-stdin without --saml are a usage error: an OAuth sign-in takes the password in the browser', async () => {
+		const run = await cli(['login', site.portalUrl, '--client-id', 'saml-app', '-u', SAML_USER], {env});
+		assert.equal(run.code, 2);
+		assert.match(run.stderr, /go with --saml/);
 	});
 });

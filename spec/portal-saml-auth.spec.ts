@@ -254,6 +254,20 @@ describe('ArcGISPortalSAMLAuth against a fake portal and identity provider (the 
 		assert.ok(site.portalLog.every(received => received.headers['user-agent'] !== agent));
 	});
 
+	it('starts from a refresh token of an earlier login, and logs in again only when the portal refuses it', async () => {
+		const first = formLogin();
+		await self(first);
+		const idpRequests = site.idpLog.length;
+		const later = formLogin({refreshToken: first.refreshToken});
+		assert.equal((await self(later)).username, SAML_USER);
+		assert.equal(site.idpLog.length, idpRequests, 'no visit to the identity provider');
+		assert.equal(site.counts.refreshes, 1);
+		site.refuseRefresh = true;
+		const refused = formLogin({refreshToken: first.refreshToken});
+		assert.equal((await self(refused)).username, SAML_USER);
+		assert.equal(site.counts.logins, 2, 'the refused refresh token led to one new enterprise login');
+	});
+
 	it('signOut revokes the refresh token at the portal; a later request makes a new enterprise login', async () => {
 		const auth = formLogin();
 		await self(auth);

@@ -24,6 +24,9 @@ export type SamlSession = {
 	idpSpn?: string | undefined;
 	idpStep?: IdpStep | undefined;
 	onRefreshToken?: ((refreshToken: string, expires: Date | undefined) => void | Promise<void>) | undefined;
+	/** A refresh token of an earlier login to start from (the CLI's kept sign-in): no login until the portal refuses it. */
+	refreshToken?: string | undefined;
+	refreshTokenExpires?: Date | undefined;
 };
 
 /**
@@ -46,6 +49,10 @@ export class SamlLoginCredential implements Credential {
 		this.#session = session;
 		this.#settings = settings;
 		this.#client = client;
+		const {clientId, refreshToken, refreshTokenExpires, redirectUri, onRefreshToken} = session;
+		if (refreshToken !== undefined) {
+			this.#refresh = new RefreshTokenCredential({clientId, refreshToken, refreshTokenExpires, redirectUri, onRefreshToken}, settings, client);
+		}
 	}
 
 	/** The portal's name for the user (the identity provider's may differ), once signed in. */

@@ -24,6 +24,10 @@ export type PortalSAMLOptions = OAuthOptions &
 		idpStep?: IdpStep;
 		/** Called with every new refresh token (each login's, and renewals), and its expiry when known. */
 		onRefreshToken?: (refreshToken: string, expires: Date | undefined) => void | Promise<void>;
+		/** A refresh token of an earlier login (stored with `onRefreshToken`) to start from: the enterprise login runs only when the portal refuses it. */
+		refreshToken?: string;
+		/** When that refresh token expires, if known: it is then renewed a day before. */
+		refreshTokenExpires?: Date;
 	};
 
 /**
@@ -47,12 +51,16 @@ export class ArcGISPortalSAMLAuth extends ArcGISAuthBase {
 
 	constructor(clientId: string, options: PortalSAMLOptions = {}) {
 		appRegistration('ArcGISPortalSAMLAuth', 'a client id', clientId);
-		const {username, password, redirectUri, idpUserAgent, idpSpn, idpStep, onRefreshToken, mutualAuth, workstation, ...rest} = options;
+		const {username, password, redirectUri, idpUserAgent, idpSpn, idpStep, onRefreshToken, refreshToken, refreshTokenExpires, mutualAuth, workstation, ...rest} = options;
 		if ((username === undefined) !== (password === undefined)) {
 			throw invalidOption('ArcGISPortalSAMLAuth takes username and password together (for NTLM or the login form), or neither (Kerberos).');
 		}
 
-		for (const [name, value] of Object.entries({username, password, redirectUri, idpUserAgent, idpSpn})) {
+		if (refreshTokenExpires !== undefined && !(refreshTokenExpires instanceof Date && Number.isFinite(refreshTokenExpires.getTime()))) {
+			throw invalidOption('option refreshTokenExpires must be a Date.');
+		}
+
+		for (const [name, value] of Object.entries({username, password, redirectUri, idpUserAgent, idpSpn, refreshToken})) {
 			if (value !== undefined && (typeof value !== 'string' || value === '' || /[\r\n]/.test(value))) {
 				throw invalidOption(`option ${name} must be a non-empty string on one line.`);
 			}
@@ -67,7 +75,19 @@ export class ArcGISPortalSAMLAuth extends ArcGISAuthBase {
 		let credential: SamlLoginCredential | undefined;
 		super({name: 'ArcGISPortalSAMLAuth', product: 'portal', webTier: false}, {...rest, ...(mutualAuth ? {mutualAuth} : {}), ...(workstation ? {workstation} : {})}, ({settings, client}) => {
 			credential = new SamlLoginCredential(
-				{clientId, username, password, redirectUri: redirectUri ?? OOB_REDIRECT_URI, expiration: rest.expiration, userAgent: idpUserAgent, idpSpn, idpStep, onRefreshToken},
+				{
+					clientId,
+					username,
+					password,
+					redirectUri: redirectUri ?? OOB_REDIRECT_URI,
+					expiration: rest.expiration,
+					userAgent: idpUserAgent,
+					idpSpn,
+					idpStep,
+					onRefreshToken,
+					refreshToken,
+					refreshTokenExpires,
+				},
 				settings,
 				client,
 			);

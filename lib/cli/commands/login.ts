@@ -4,6 +4,7 @@ import {resolveOptions} from '../../options.js';
 import {parse} from '../common-options.js';
 import {EXIT, UsageError} from '../exit-codes.js';
 import type {CliIo} from '../io.js';
+import {samlSignIn, type FinishedSignIn} from '../sign-ins/saml-sign-in.js';
 import {SignInStore} from '../sign-ins/sign-in-store.js';
 
 export const LOGIN_HELP = `Usage: arcgis-auth login <portal> --client-id ID [options]
@@ -20,6 +21,15 @@ Options:
                           where arcgis-auth waits for the browser
       --expiration MIN    the sign-in's lifetime in minutes (default: the portal's, two weeks)
       --no-browser        print the address only; do not try to open a browser
+      --saml              an enterprise login with no browser, through the portal's identity
+                          provider: its Windows authentication with your Kerberos ticket, or with
+                          -u NTLM or its login form (the password: --password-stdin,
+                          ARCGIS_PASSWORD or a prompt; never kept). A Kerberos sign-in is made
+                          again by itself when it ends.
+  -u, --user NAME         --saml: the identity provider's user (DOMAIN\\user for NTLM)
+      --password-stdin    --saml: read that user's password from standard input
+      --idp-user-agent UA --saml: the User-Agent for the identity provider (AD FS lists the
+                          browsers it offers Windows authentication)
   -k, --insecure          do not verify TLS certificates
       --allow-http        allow plain http to a non-loopback portal
   -h, --help              this help
@@ -30,6 +40,10 @@ const LOGIN_OPTIONS = {
 	'redirect-uri': {type: 'string'},
 	expiration: {type: 'string'},
 	'no-browser': {type: 'boolean', default: false},
+	saml: {type: 'boolean', default: false},
+	user: {type: 'string', short: 'u'},
+	'password-stdin': {type: 'boolean', default: false},
+	'idp-user-agent': {type: 'string'},
 	insecure: {type: 'boolean', short: 'k', default: false},
 	'allow-http': {type: 'boolean', default: false},
 	help: {type: 'boolean', short: 'h', default: false},
@@ -71,6 +85,55 @@ export async function loginCommand(args: string[], io: CliIo): Promise<number> {
 	}
 
 	const signInExpiration = minutes(values.expiration);
+	if (!values.saml && (values.user !== undefined || values['password-stdin'] || values['idp-user-agent'] !== undefined)) {
+		throw new UsageError('-u, --password-stdin and --idp-user-agent go with --saml: an OAuth sign-in takes the password in the browser, never here.');
+	}
+
+	const signedIn = values.saml
+		? await samlSignIn(
+				{
+					portal,
+					clientId,
+					user: values.user,
+					passwordStdin: values['password-stdin'],
+					redirectUri: values['redirect-uri'],
+					expiration: signInExpiration,
+					idpUserAgent: values['idp-user-agent'],
+					verify: !values.insecure,
+					allowHttp: values['allow-http'],
+				},
+				io,
+			)
+		: await browserSignIn(portal, clientId, values, signInExpiration, io);
+	const store = new SignInStore(io.env, io.keychain);
+	const expires = signedIn.refreshTokenExpires;
+	const saved = await store.save(
+		{
+			portal,
+			clientId,
+			redirectUri: values['redirect-uri'] ?? OOB_REDIRECT_URI,
+			username: signedIn.username,
+			refreshTokenExpires: expires?.toISOString(),
+			...(values.saml && values.user === undefined ? {relogin: 'saml-kerberos' as const} : {}),
+		},
+		signedIn.refreshToken,
+	);
+	if (saved.note) {
+		io.stderr.write(`arcgis-auth: ${saved.note}: the refresh token is kept in a file only you can read.\n`);
+	}
+
+	io.stdout.write(`Signed in to ${portal} as ${signedIn.username ?? 'an unnamed user'}${expires ? ` until ${expires.toISOString()}` : ''}.\nThe sign-in is kept in ${saved.where}.\n`);
+	return EXIT.ok;
+}
+
+/** The person signs in in a browser (PKCE): the address printed (and a browser tried), the code pasted or received on 127.0.0.1. */
+async function browserSignIn(
+	portal: string,
+	clientId: string,
+	values: {'redirect-uri'?: string | undefined; 'no-browser': boolean; insecure: boolean; 'allow-http': boolean},
+	signInExpiration: number | undefined,
+	io: CliIo,
+): Promise<FinishedSignIn> {
 	// Ctrl-C while waiting for the browser closes the listener and ends the command.
 	const abort = new AbortController();
 	void io.stopped.then(() => abort.abort());
@@ -90,14 +153,5 @@ export async function loginCommand(args: string[], io: CliIo): Promise<number> {
 		},
 		readCode: async () => readCodeFromStdin(io.stdin, io.stderr),
 	});
-
-	const store = new SignInStore(io.env, io.keychain);
-	const expires = auth.refreshTokenExpires;
-	const saved = await store.save({portal, clientId, redirectUri: values['redirect-uri'] ?? OOB_REDIRECT_URI, username: auth.username, refreshTokenExpires: expires?.toISOString()}, auth.refreshToken);
-	if (saved.note) {
-		io.stderr.write(`arcgis-auth: ${saved.note}: the refresh token is kept in a file only you can read.\n`);
-	}
-
-	io.stdout.write(`Signed in to ${portal} as ${auth.username ?? 'an unnamed user'}${expires ? ` until ${expires.toISOString()}` : ''}.\nThe sign-in is kept in ${saved.where}.\n`);
-	return EXIT.ok;
+	return {refreshToken: auth.refreshToken, refreshTokenExpires: auth.refreshTokenExpires, username: auth.username};
 }

@@ -15,6 +15,8 @@ export type SignInRecord = {
 	refreshTokenExpires?: string | undefined;
 	/** ISO 8601: when this record was last written. */
 	saved: string;
+	/** `saml-kerberos`: an enterprise login with the Kerberos ticket, which the CLI makes again by itself when the refresh token ends. */
+	relogin?: 'saml-kerberos' | undefined;
 	/** Where the refresh token is: in the OS keychain, or in this file (`refreshToken`). */
 	secret: 'keychain' | 'file';
 	refreshToken?: string;

@@ -1,5 +1,6 @@
 import {isHostedByOnline, isOwnedBy} from '../../federation/owning-system.js';
 import {ArcGISPortalOAuthAuth} from '../../handlers/portal-oauth-auth.js';
+import {ArcGISPortalSAMLAuth} from '../../handlers/portal-saml-auth.js';
 import type {AuthOptions} from '../../options.js';
 import {deriveSiteRoot} from '../../site/site-root.js';
 import {ArcGISClient} from '../../token/arcgis-client.js';
@@ -44,28 +45,37 @@ export async function signInFor(url: URL, store: SignInStore, options: AuthOptio
 	return owner === undefined ? undefined : records.find(record => isOwnedBy(owner, record.portal));
 }
 
-/** The handler of a stored sign-in: each renewed refresh token is stored again, in the same place. */
-export async function handlerForSignIn(record: SignInRecord, store: SignInStore, options: AuthOptions): Promise<ArcGISPortalOAuthAuth | undefined> {
+/**
+The handler of a stored sign-in: each renewed refresh token is stored again, in the same place. A
+Kerberos enterprise login (`login --saml` without `-u`) is an ArcGISPortalSAMLAuth, which signs in
+again by itself when the refresh token ends; any other is an ArcGISPortalOAuthAuth.
+*/
+export async function handlerForSignIn(record: SignInRecord, store: SignInStore, options: AuthOptions): Promise<ArcGISPortalOAuthAuth | ArcGISPortalSAMLAuth | undefined> {
 	const refreshToken = await store.refreshToken(record);
 	if (refreshToken === undefined) {
 		return undefined;
 	}
 
-	return new ArcGISPortalOAuthAuth(record.clientId, {
+	const {portal, clientId, redirectUri, username, relogin} = record;
+	const session = {
 		...options,
-		portal: record.portal,
+		portal,
 		refreshToken,
-		redirectUri: record.redirectUri,
+		redirectUri,
 		...(record.refreshTokenExpires ? {refreshTokenExpires: new Date(record.refreshTokenExpires)} : {}),
-		onRefreshToken: async (renewed, expires) => {
-			const {portal, clientId, redirectUri, username} = record;
-			await store.save({portal, clientId, redirectUri, username, refreshTokenExpires: expires?.toISOString()}, renewed);
+		onRefreshToken: async (renewed: string, expires: Date | undefined) => {
+			await store.save({portal, clientId, redirectUri, username, refreshTokenExpires: expires?.toISOString(), ...(relogin ? {relogin} : {})}, renewed);
 		},
-	});
+	};
+	return relogin === 'saml-kerberos' ? new ArcGISPortalSAMLAuth(clientId, session) : new ArcGISPortalOAuthAuth(clientId, session);
 }
 
 /** The handler of the kept sign-in that serves `url`, if there is one (the CLI's `--auth auto` and `oauth`). */
-export async function storedSignInHandler(url: URL, io: {env: NodeJS.ProcessEnv; keychain?: SignInStoreKeychain}, options: AuthOptions): Promise<ArcGISPortalOAuthAuth | undefined> {
+export async function storedSignInHandler(
+	url: URL,
+	io: {env: NodeJS.ProcessEnv; keychain?: SignInStoreKeychain},
+	options: AuthOptions,
+): Promise<ArcGISPortalOAuthAuth | ArcGISPortalSAMLAuth | undefined> {
 	const store = new SignInStore(io.env, io.keychain);
 	const record = await signInFor(url, store, options);
 	return record ? handlerForSignIn(record, store, options) : undefined;
