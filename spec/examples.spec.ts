@@ -9,6 +9,7 @@ import got from 'got';
 import {signInAtEmulator} from '../lib/emulator/person-at-browser.js';
 import {ArcGISPortalOAuthAuth} from '../lib/index.js';
 import {useEmulator} from './helpers/emulator.js';
+import {FakeSamlSite, SAML_PASSWORD, SAML_USER} from './helpers/fake-saml-site.js';
 import {withoutNock} from './helpers/local-site.js';
 
 const run = promisify(execFile);
@@ -76,6 +77,21 @@ describe('examples/ against the emulator', function () {
 		} finally {
 			emu.setOptions({oauthRefreshTokenSeconds: 129_600 * 60});
 			rmSync(dir, {recursive: true, force: true});
+		}
+	});
+
+	it('enterprise-login.ts signs in through the identity provider’s login form, and exits 3 with the step when it is refused', async () => {
+		const site = await new FakeSamlSite().start();
+		try {
+			const env = {ARCGIS_PORTAL_URL: site.portalUrl, ARCGIS_CLIENT_ID: 'saml-app', ARCGIS_USERNAME: SAML_USER, ARCGIS_PASSWORD: SAML_PASSWORD};
+			assert.equal(await example('enterprise-login.ts', env), `signed in as ${SAML_USER} through the organisation's identity provider\n`);
+			await assert.rejects(
+				example('enterprise-login.ts', {...env, ARCGIS_PASSWORD: 'wrong'}),
+				(error: {code?: number; stderr?: string}) => error.code === 3 && /showed its login form again/.test(error.stderr ?? ''),
+			);
+			assert.equal(site.counts.formPosts, 2, 'one attempt each run');
+		} finally {
+			await site.stop();
 		}
 	});
 
