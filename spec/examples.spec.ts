@@ -6,7 +6,7 @@ import {mkdtempSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:f
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import got from 'got';
-import {signInAtEmulator} from '../lib/emulator/person-at-browser.js';
+import {personAtEmulator} from '../lib/emulator/person-at-browser.js';
 import {ArcGISPortalOAuthAuth} from '../lib/index.js';
 import {useEmulator} from './helpers/emulator.js';
 import {FakeSamlSite, SAML_PASSWORD, SAML_USER} from './helpers/fake-saml-site.js';
@@ -56,15 +56,7 @@ describe('examples/ against the emulator', function () {
 		try {
 			// A refresh token with an hour left: the example's first run renews it.
 			emu.setOptions({oauthRefreshTokenSeconds: 3600});
-			let code = '';
-			const first = await ArcGISPortalOAuthAuth.signIn('demo-app', {
-				portal: emu.portalUrl,
-				open: async url => {
-					const outcome = await signInAtEmulator(url);
-					code = 'code' in outcome ? outcome.code : '';
-				},
-				readCode: () => code,
-			});
+			const first = await ArcGISPortalOAuthAuth.signIn('demo-app', {portal: emu.portalUrl, ...personAtEmulator()});
 			const file = join(dir, 'refresh-token');
 			writeFileSync(file, JSON.stringify({refreshToken: first.refreshToken, expires: first.refreshTokenExpires?.toISOString()}), {mode: 0o600});
 			const env = {ARCGIS_CLIENT_ID: 'demo-app', ARCGIS_REFRESH_TOKEN_FILE: file};

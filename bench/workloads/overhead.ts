@@ -1,7 +1,7 @@
 import {Agent} from 'node:http';
 import got from 'got';
 import {ArcGISPortalOAuthAuth, ArcGISServerTokenAuth} from '../../dist/index.js';
-import {signInAtEmulator} from '../../dist/emulator/person-at-browser.js';
+import {personAtEmulator} from '../../dist/emulator/person-at-browser.js';
 import type {EmulatorThread} from '../emulator-thread.js';
 import {interleave, median, pairOf, rotate, roundRatio} from '../measure.js';
 
@@ -60,15 +60,7 @@ export async function overhead(emu: EmulatorThread, requests: number) {
 
 /** A user signed in with OAuth (the person at the browser played over HTTP), and plain got with that access token, on the same portal URL. */
 async function oauthVariants(emu: EmulatorThread, agent: {http: Agent}) {
-	let code = '';
-	const auth = await ArcGISPortalOAuthAuth.signIn('demo-app', {
-		portal: emu.portalUrl,
-		open: async authorizeUrl => {
-			const outcome = await signInAtEmulator(authorizeUrl);
-			code = 'code' in outcome ? outcome.code : '';
-		},
-		readCode: () => code,
-	});
+	const auth = await ArcGISPortalOAuthAuth.signIn('demo-app', {portal: emu.portalUrl, ...personAtEmulator()});
 	const url = `${emu.portalUrl}/sharing/rest/community/self`;
 	const hooked = got.extend({hooks: auth.hooks, agent});
 	await hooked(`${url}?f=json`);

@@ -30,3 +30,18 @@ export async function signInAtEmulator(authorizeUrl: string, username = 'demo', 
 	const code = /id="code"[^>]*value="([^"]+)"/.exec(answer.body)?.[1];
 	return code === undefined ? {error: `the sign-in answered HTTP ${answer.statusCode} without a code`} : {code};
 }
+
+/**
+A person at the browser for `ArcGISPortalOAuthAuth.signIn` out of band, against the emulator: `open`
+signs in on the page, `readCode` pastes the code it showed.
+*/
+export function personAtEmulator(username = 'demo', password = 'demo1234'): {open: (authorizeUrl: string) => Promise<void>; readCode: () => string} {
+	let code = '';
+	return {
+		open: async authorizeUrl => {
+			const outcome = await signInAtEmulator(authorizeUrl, username, password);
+			code = 'code' in outcome ? outcome.code : '';
+		},
+		readCode: () => code,
+	};
+}

@@ -3,6 +3,7 @@ import {invalidOption} from '../errors.js';
 import {OOB_REDIRECT_URI, signIn, type SignInOptions} from '../oauth/sign-in.js';
 import {appRegistration, type OAuthOptions} from '../options.js';
 import {ArcGISAuthBase} from './arcgis-auth-base.js';
+import {signOut} from './sign-out.js';
 
 export {OOB_REDIRECT_URI, type SignInOptions} from '../oauth/sign-in.js';
 
@@ -127,12 +128,6 @@ export class ArcGISPortalOAuthAuth extends ArcGISAuthBase {
 	from it die with it) and forgets the tokens; later requests fail with `SIGN_IN_REQUIRED`.
 	*/
 	async signOut(): Promise<void> {
-		const portal = this.site?.root;
-		if (portal === undefined) {
-			throw invalidOption('signOut needs to know the portal: give the option portal, or make a request first.');
-		}
-
-		await this.#credential.revoke(portal);
-		this.reset();
+		await signOut(this, async portal => this.#credential.revoke(portal));
 	}
 }

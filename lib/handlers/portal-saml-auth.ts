@@ -4,6 +4,7 @@ import {OOB_REDIRECT_URI} from '../oauth/sign-in.js';
 import {appRegistration, type OAuthOptions, type WebTierOptions} from '../options.js';
 import type {IdpStep} from '../saml/enterprise-login.js';
 import {ArcGISAuthBase} from './arcgis-auth-base.js';
+import {signOut} from './sign-out.js';
 
 export type {IdpPage, IdpRequest, IdpStep} from '../saml/enterprise-login.js';
 
@@ -108,12 +109,6 @@ export class ArcGISPortalSAMLAuth extends ArcGISAuthBase {
 
 	/** Revokes the session's refresh token at the portal; a later request makes a new enterprise login. */
 	async signOut(): Promise<void> {
-		const portal = this.site?.root;
-		if (portal === undefined) {
-			throw invalidOption('signOut needs to know the portal: give the option portal, or make a request first.');
-		}
-
-		await this.#credential.revoke(portal);
-		this.reset();
+		await signOut(this, async portal => this.#credential.revoke(portal));
 	}
 }

@@ -1,7 +1,7 @@
 import {PassThrough, Readable} from 'node:stream';
 import got from 'got';
 import {startEmulator} from '../../emulator/index.js';
-import {signInAtEmulator} from '../../emulator/person-at-browser.js';
+import {personAtEmulator} from '../../emulator/person-at-browser.js';
 import {ArcGISAppAuth} from '../../handlers/app-auth.js';
 import {ArcGISPortalOAuthAuth} from '../../handlers/portal-oauth-auth.js';
 import {ArcGISPortalTokenAuth} from '../../handlers/portal-token-auth.js';
@@ -70,15 +70,7 @@ export async function demoCommand(args: string[], io: CliIo): Promise<number> {
 		);
 
 		// A person signing in: the demo plays the browser on the emulator's sign-in page and pastes the code.
-		let pasted = '';
-		const user = await ArcGISPortalOAuthAuth.signIn('demo-app', {
-			portal: emu.portalUrl,
-			open: async url => {
-				const outcome = await signInAtEmulator(url);
-				pasted = 'code' in outcome ? outcome.code : '';
-			},
-			readCode: () => pasted,
-		});
+		const user = await ArcGISPortalOAuthAuth.signIn('demo-app', {portal: emu.portalUrl, ...personAtEmulator()});
 		const me = await got(`${emu.portalUrl}/sharing/rest/community/self?f=json`, {hooks: user.hooks}).json<{username: string}>();
 		say(`   OAuth user sign-in (ArcGISPortalOAuthAuth.signIn: PKCE, the code pasted out of band): ${me.username}, refresh token until ${user.refreshTokenExpires?.toISOString() ?? '?'}`);
 		await user.signOut();
