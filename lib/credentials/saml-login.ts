@@ -122,6 +122,7 @@ export class SamlLoginCredential implements Credential {
 			allowHttp: settings.allowHttp,
 			callTimeoutMs: settings.callTimeoutMs,
 			signal: call.signal,
+			dnsLookup: call.dnsLookup,
 		});
 		debug('saml: exchanging the code at %s', `${tokenUrl.origin}${tokenUrl.pathname}`);
 		const response = await this.#client.postForm(tokenUrl, {grant_type: 'authorization_code', client_id: clientId, code, redirect_uri: redirectUri, code_verifier: verifier, f: 'json'}, call);

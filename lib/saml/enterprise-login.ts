@@ -5,7 +5,7 @@ import {assertSecureTransport} from '../site/transport.js';
 import {oauthUrl} from '../token/oauth-token.js';
 import {fillLogin, loginForm, readForms, samlForm, type HtmlForm} from './html-forms.js';
 import {asksForWindowsLogin, windowsLogin, type IdpAnswer, type WindowsLogin} from './idp-windows-login.js';
-import {LoginBrowser, type WalkRequest} from './login-browser.js';
+import {LoginBrowser, type BrowserSettings, type WalkRequest} from './login-browser.js';
 import {enterpriseStart, readOAuthInfo} from './oauth-info.js';
 
 /** A page of the identity provider, as a custom IdP step sees it. */
@@ -29,6 +29,7 @@ export type EnterpriseLoginSettings = WindowsLogin & {
 	allowHttp: boolean;
 	callTimeoutMs: number;
 	signal?: AbortSignal | undefined;
+	dnsLookup?: BrowserSettings['dnsLookup'];
 };
 
 /** What the walk ends with: the authorization code and the verifier that goes with it. */
@@ -52,7 +53,14 @@ secret; the password goes only to the identity provider, over https or loopback.
 */
 export async function enterpriseLogin(settings: EnterpriseLoginSettings): Promise<EnterpriseCode> {
 	const portalOrigin = new URL(settings.portal).origin;
-	const browser = new LoginBrowser({verify: settings.verify, callTimeoutMs: settings.callTimeoutMs, signal: settings.signal, userAgent: settings.userAgent, portalOrigin});
+	const browser = new LoginBrowser({
+		verify: settings.verify,
+		callTimeoutMs: settings.callTimeoutMs,
+		signal: settings.signal,
+		userAgent: settings.userAgent,
+		portalOrigin,
+		dnsLookup: settings.dnsLookup,
+	});
 	const secrets = signInSecrets();
 	try {
 		const start = await authorizePage(browser, settings, secrets);

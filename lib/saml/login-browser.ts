@@ -1,6 +1,6 @@
 import {Agent as HttpAgent} from 'node:http';
 import {Agent as HttpsAgent} from 'node:https';
-import got, {RequestError, type Got} from 'got';
+import got, {RequestError, type Got, type OptionsInit} from 'got';
 import type {CookieJar} from 'tough-cookie';
 import {TokenAuthenticationError} from '../errors.js';
 import {MAX_ANSWER_BYTES, readCapped} from '../http/capped-answer.js';
@@ -10,7 +10,15 @@ import type {IdpAnswer} from './idp-windows-login.js';
 /** One request of the login walk. */
 export type WalkRequest = {url: URL; method: 'GET' | 'POST'; form?: Record<string, string>; authorization?: string};
 
-export type BrowserSettings = {verify: boolean; callTimeoutMs: number; signal?: AbortSignal | undefined; userAgent?: string | undefined; portalOrigin: string};
+export type BrowserSettings = {
+	verify: boolean;
+	callTimeoutMs: number;
+	signal?: AbortSignal | undefined;
+	userAgent?: string | undefined;
+	portalOrigin: string;
+	/** The caller's name resolution (a request's `dnsLookup`): the identity provider must resolve as the caller's hosts do. */
+	dnsLookup?: OptionsInit['dnsLookup'] | undefined;
+};
 
 /**
 The enterprise login's own browser, thrown away after the login. Cookies are kept per origin (not
@@ -49,6 +57,7 @@ export class LoginBrowser {
 					agent: {[url.protocol === 'https:' ? 'https' : 'http']: this.#agent(url)},
 					timeout: {request: this.#settings.callTimeoutMs},
 					...(this.#settings.signal ? {signal: this.#settings.signal} : {}),
+					...(this.#settings.dnsLookup ? {dnsLookup: this.#settings.dnsLookup} : {}),
 				}),
 				() =>
 					new TokenAuthenticationError('SAML_LOGIN_FAILED', `${url.host} answered more than ${MAX_ANSWER_BYTES / 1024 / 1024} MiB during the enterprise login; no login page is that large.`, {url}),
