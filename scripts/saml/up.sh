@@ -86,9 +86,12 @@ admin() {
 	local output
 	output=$(kadmin.local -r "$IWA_REALM" -q "$1" 2>&1) || { echo "$output" >&2; die "kadmin.local failed: $1"; }
 }
-# -randkey again on a rerun is fine: the keytab below is written fresh from the new key.
-admin "addprinc -randkey HTTP/$IDP_HOST"
-admin "ktadd -k $SAML_DIR/idp.keytab HTTP/$IDP_HOST"
+# Made once per realm, then exported as it is (-norandkey): a new key on each rerun would make
+# the service tickets already in the users' ticket cache fail (an old kvno) until they expire.
+if ! kadmin.local -r "$IWA_REALM" -q "getprinc HTTP/$IDP_HOST" 2>/dev/null | grep -q '^Principal:'; then
+	admin "addprinc -randkey HTTP/$IDP_HOST"
+fi
+admin "ktadd -norandkey -k $SAML_DIR/idp.keytab HTTP/$IDP_HOST"
 chown root:www-data "$SAML_DIR/idp.keytab"
 chmod 640 "$SAML_DIR/idp.keytab"
 
