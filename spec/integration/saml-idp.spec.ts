@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import {createHash} from 'node:crypto';
 import {Agent} from 'node:http';
 import got, {type Got, type Response} from 'got';
+import {SAML} from '@node-saml/node-saml';
 import {CookieJar} from 'tough-cookie';
 import {startEmulator, type Emulator} from '../../lib/emulator/index.js';
 import {findKerberos, forgetKerberosModule} from '../../lib/web-tier/kerberos.js';
@@ -191,6 +192,19 @@ describe('SAML enterprise login against a real IdP (SimpleSAMLphp 1.19, Apache m
 			assert.equal(samlResponseForm(answer.body), undefined);
 			assert.match(answer.body, /name="password"/);
 			assert.equal(portal.stats.counts['portal.oauth2.saml.signin'], undefined);
+		});
+
+		it('answers an AuthnRequest for an ACS that is not an emulator on loopback with an error page, no SAMLResponse (the SP metadata rule)', async () => {
+			const elsewhere = new SAML({
+				entryPoint: saml!.forms.ssoUrl,
+				issuer: saml!.spEntityId,
+				callbackUrl: 'http://portal.elsewhere.test/portal/sharing/rest/oauth2/saml/signin',
+				idpCert: saml!.certificate,
+			});
+			const answer = await http(await elsewhere.getAuthorizeUrlAsync('relay', undefined, {}));
+			assert.equal(answer.headers.location, undefined);
+			assert.equal(samlResponseForm(answer.body), undefined);
+			assert.match(answer.body, /error/i);
 		});
 
 		it('refuses a response from the other IdP (another issuer), though signed with the same key', async () => {
