@@ -139,9 +139,15 @@ describe("the emulator's enterprise (SAML) login: the portal as a service provid
 	describe('the ACS, oauth2/saml/signin', () => {
 		it('takes a signed response: the OOB code, then oauth2/token (PKCE) gives the NameID user, who is now a portal user', async () => {
 			const portal = await start();
-			const {acs} = await signInWith(portal, idp);
+			const {acs, SAMLResponse, leg} = await signInWith(portal, idp);
 			assert.equal(acs.status, 200, acs.body);
 			assert.ok(acs.code, acs.body);
+			const log = JSON.stringify(portal.stats.log);
+			for (const secret of [SAMLResponse.slice(0, 40), leg.relayState, leg.info.oauth_state, acs.code]) {
+				assert.ok(!log.includes(secret), 'the request log holds no SAMLResponse, RelayState, oauth_state or code');
+			}
+
+			assert.ok(portal.stats.log.some(entry => entry.method === 'POST' && entry.path === '/portal/sharing/rest/oauth2/saml/signin' && entry.status === 200));
 			const answer = await http
 				.post(`${portal.portalUrl}/sharing/rest/oauth2/token`, {form: {client_id: 'demo-app', grant_type: 'authorization_code', code: acs.code, redirect_uri: OOB, code_verifier: VERIFIER}})
 				.json<{access_token?: string; username?: string}>();
