@@ -91,9 +91,15 @@ describe("the emulator's enterprise (SAML) login: the portal as a service provid
 			const info = JSON.parse(line) as OAuthInfo & {federationInfo: {oidc: {claims: {fullName: string}}}};
 			assert.equal(info.federationInfo.oidc.claims.fullName, '{given_name} {family_name}');
 			assert.equal(info.federationInfo.idpAuthorizeUrl, `${portal.portalUrl}/sharing/rest/oauth2/saml/authorize`);
-			assert.match(String(info['helpText']), /\};/);
+			assert.match((info['branding'] as {theme: {helpText: string}}).theme.helpText, /\};/);
 			// What PYAPI 2.0.1 does first (non-greedy up to the first `};`): cut inside a string.
 			assert.throws(() => JSON.parse(/var oAuthInfo = (\{.*?\});/.exec(body)![1]!) as unknown, SyntaxError);
+			await portal.close();
+			// Without an enterprise login the nesting stays, and there is still no federationInfo.
+			emulator = await startEmulator({oAuthInfoStyle: 'nested'});
+			const plain = JSON.parse(/var oAuthInfo = (.*)<\/script>/.exec((await authorizePage(emulator)).body)![1]!) as OAuthInfo;
+			assert.equal(plain.federationInfo, undefined);
+			assert.ok(plain['branding']);
 		});
 
 		it("'one-line' is the default, and an unknown style or a bad enterprise login is refused at start", async () => {

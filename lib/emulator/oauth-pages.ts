@@ -23,11 +23,13 @@ function oAuthInfoScript(info: Record<string, unknown>, style: OAuthInfoStyle): 
 	}
 
 	if (style === 'nested') {
-		const federationInfo = (info['federationInfo'] ?? {}) as Record<string, unknown>;
+		const federationInfo = info['federationInfo'] as Record<string, unknown> | undefined;
+		const oidc = {issuer: 'https://login.example.test/{tenant}/v2.0', claims: {fullName: '{given_name} {family_name}', scopes: ['openid', 'profile']}};
 		const nested = {
 			...info,
-			federationInfo: {...federationInfo, oidc: {issuer: 'https://login.example.test/{tenant}/v2.0', claims: {fullName: '{given_name} {family_name}', scopes: ['openid', 'profile']}}},
-			helpText: 'Locked out? See {help}; a note ends in };',
+			// Only an organisation with an enterprise login has federationInfo, nested or not.
+			...(federationInfo ? {federationInfo: {...federationInfo, oidc}} : {}),
+			branding: {theme: {css: 'body { color: #333 }', helpText: 'Locked out? See {help}; a note ends in };'}},
 		};
 		return `<script>var oAuthInfo = ${scriptJson(nested)}</script>`;
 	}
