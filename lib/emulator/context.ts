@@ -21,8 +21,8 @@ export type EmulatorContext = {
 	readonly portalUsers: Map<string, {fullName: string; role: string}>;
 };
 
-/** A route answers its requests, or returns undefined for a path that is not its own. */
-export type Route = (request: EmulatorRequest, context: EmulatorContext) => Reply | undefined;
+/** A route answers its requests (the SAML ones asynchronously), or returns undefined for a path that is not its own. */
+export type Route = (request: EmulatorRequest, context: EmulatorContext) => Reply | Promise<Reply> | undefined;
 
 /**
 Who a request is signed in as, once requireToken let it through: the client certificate's user

@@ -9,14 +9,14 @@ import {resolveEmulatorOptions, type EmulatorOptions} from './options.js';
 import {BodyTooLargeError, readRequest} from './request.js';
 import {notFound, type Reply} from './responses.js';
 import {adminRoutes} from './routes/admin.js';
-import {oauthRoutes} from './routes/oauth.js';
+import {oauthRoutes, prepareOAuthRoutes} from './routes/oauth.js';
 import {portalRoutes} from './routes/portal.js';
 import {redirectRoutes} from './routes/redirects.js';
 import {federatedRoutes, isFederatedPath, serverRoutes} from './routes/server.js';
 import {EmulatorStats, type LogEntry} from './stats.js';
 import {TokenStore, serverKey} from './token-store.js';
 
-export type {EmulatorOptions, ErrorStyle} from './options.js';
+export type {EmulatorOptions, EnterpriseLogin, ErrorStyle, OAuthInfoStyle} from './options.js';
 export type {OAuthApp} from './oauth-apps.js';
 export type {TokenPlace} from './request.js';
 export type {EmulatorStats, LogEntry} from './stats.js';
@@ -121,6 +121,7 @@ await emu.close();
 */
 export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
 	const resolved = resolveEmulatorOptions(options);
+	await prepareOAuthRoutes(resolved);
 	const stats = new EmulatorStats();
 	const sockets = new Set<Socket>();
 	let origin = '';
@@ -149,7 +150,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
 				context.stats.count('webTier.challenge');
 				reply = {status: 401, headers: CHALLENGES};
 			} else {
-				reply = ROUTES.reduce<Reply | undefined>((found, route) => found ?? route(request, context), undefined) ?? notFound();
+				reply = (await ROUTES.reduce<Reply | Promise<Reply> | undefined>((found, route) => found ?? route(request, context), undefined)) ?? notFound();
 			}
 		} catch (error: unknown) {
 			reply =

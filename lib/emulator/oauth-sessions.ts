@@ -16,6 +16,9 @@ export type PendingAuthorization = {
 	expires: number;
 };
 
+/** A sign-in sent to the enterprise IdP: its `oauth_state`, and the ID of the AuthnRequest the response must answer. */
+export type SamlRelay = {oauthState: string; requestId: string | undefined; expires: number};
+
 /** An authorization code: what it was issued for, and for whom. */
 export type AuthorizationCode = PendingAuthorization & {username: string};
 
@@ -55,6 +58,7 @@ export class OAuthSessions {
 	readonly #codes = new Map<string, AuthorizationCode>();
 	readonly #refresh = new Map<string, RefreshGrant>();
 	readonly #accessBySession = new Map<string, Set<string>>();
+	readonly #relays = new Map<string, SamlRelay>();
 
 	/** Keeps an authorization until sign-in; returns its `oauth_state`. */
 	begin(pending: Omit<PendingAuthorization, 'expires'>): string {
@@ -82,6 +86,32 @@ export class OAuthSessions {
 		const code = secret();
 		this.#codes.set(code, {...pending, username, expires: Date.now() + lifetimeMs});
 		return code;
+	}
+
+	/**
+	A pending sign-in goes to the IdP: returns the `RelayState` that brings its response back to it.
+	Random, not the `oauth_state` itself, so that the IdP and its logs never see the portal's state.
+	*/
+	relayToIdp(oauthState: string): string {
+		sweep(this.#relays);
+		const relayState = secret();
+		this.#relays.set(relayState, {oauthState, requestId: undefined, expires: Date.now() + PENDING_MS});
+		return relayState;
+	}
+
+	/** The AuthnRequest made for a `RelayState` (made after it: the request carries it): the one its response must answer. */
+	expectResponse(relayState: string, requestId: string): void {
+		const found = this.#relays.get(relayState);
+		if (found) {
+			found.requestId = requestId;
+		}
+	}
+
+	/** Takes a `RelayState`: spent by the first response that presents it, good or not. Undefined if unknown, expired or never sent. */
+	takeRelay(relayState: string): (SamlRelay & {requestId: string}) | undefined {
+		const found = this.#relays.get(relayState);
+		this.#relays.delete(relayState);
+		return found?.requestId !== undefined && found.expires > Date.now() ? {...found, requestId: found.requestId} : undefined;
 	}
 
 	/** Takes a code: it is spent by the first exchange that presents it, good or not. Undefined if unknown or expired. */
@@ -143,5 +173,6 @@ export class OAuthSessions {
 		this.#codes.clear();
 		this.#refresh.clear();
 		this.#accessBySession.clear();
+		this.#relays.clear();
 	}
 }

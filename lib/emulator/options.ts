@@ -1,6 +1,37 @@
 import {isLoopbackHost} from '../site/transport.js';
 import {resolveOAuthApps, type OAuthApp, type ResolvedOAuthApp} from './oauth-apps.js';
 
+/**
+The portal as a SAML service provider: an organisation with an enterprise login (issue 16). Its
+authorize page then offers the IdP (`oAuthInfo.federationInfo`), `oauth2/saml/authorize` sends the
+browser to the IdP with an AuthnRequest, and `oauth2/saml/signin` (the ACS) accepts the IdP's signed
+response. Needs the optional `@node-saml/node-saml` package.
+*/
+export type EnterpriseLogin = {
+	/** The IdP's single sign-on URL (HTTP-Redirect binding), e.g. SimpleSAMLphp's `…/saml2/idp/SSOService.php`. */
+	idpSsoUrl: string;
+	/** The IdP's entity ID: the `Issuer` its responses must carry. */
+	idpIssuer: string;
+	/** The IdP's signing certificate (PEM): the response and its assertion must both be signed with its key. */
+	idpCertificate: string;
+	/** The portal's entity ID as the IdP knows it (the audience). Default `portal.example.test.arcgis`. */
+	spEntityId?: string;
+	/** The IdP's name on the sign-in page (`oAuthInfo.federationInfo.idpName`). Default `Enterprise`. */
+	name?: string;
+};
+
+/** An enterprise login with its defaults; undefined when the organisation has none. */
+export type ResolvedEnterpriseLogin = Required<EnterpriseLogin>;
+
+/**
+How the authorize page writes its `var oAuthInfo = …` literal, for specs of page parsers
+(enterprise-identity.md §2.6): `'one-line'` — one JSON line ending in `};` (ArcGIS since 2019, the
+default); `'multi-line'` — indented over several lines, ending in `};` on a line of its own (before
+March 2019); `'nested'` — one line without `;`, with objects nested two deep and strings holding
+braces, as OpenID Connect organisations' pages broke naive parsers.
+*/
+export type OAuthInfoStyle = 'one-line' | 'multi-line' | 'nested';
+
 /** How the emulator answers an invalid or missing token. */
 export type ErrorStyle = 'json' | 'status';
 
@@ -68,9 +99,39 @@ export type EmulatorOptions = {
 	oauthRefreshTokenSeconds?: number;
 	/** Lifetime of an authorization code (single use), in seconds. Default 300. */
 	oauthCodeSeconds?: number;
+	/** An enterprise (SAML) login for the portal, besides its built-in accounts. Default none. */
+	enterpriseLogin?: EnterpriseLogin;
+	/** The shape of the authorize page's `oAuthInfo` literal. Default `'one-line'`. */
+	oAuthInfoStyle?: OAuthInfoStyle;
 };
 
-export type ResolvedEmulatorOptions = Required<Omit<EmulatorOptions, 'users' | 'oauthApps'>> & {users: Map<string, string>; oauthApps: Map<string, ResolvedOAuthApp>};
+export type ResolvedEmulatorOptions = Required<Omit<EmulatorOptions, 'users' | 'oauthApps' | 'enterpriseLogin'>> & {
+	users: Map<string, string>;
+	oauthApps: Map<string, ResolvedOAuthApp>;
+	enterpriseLogin: ResolvedEnterpriseLogin | undefined;
+};
+
+const STYLES = new Set<unknown>(['one-line', 'multi-line', 'nested']);
+
+function enterpriseLogin(value: EnterpriseLogin | undefined): ResolvedEnterpriseLogin | undefined {
+	if (value === undefined) {
+		return undefined;
+	}
+
+	if (!URL.canParse(value.idpSsoUrl) || !/^https?:$/.test(new URL(value.idpSsoUrl).protocol)) {
+		fail(`option enterpriseLogin.idpSsoUrl must be an http(s) URL, got ${JSON.stringify(value.idpSsoUrl)}.`);
+	}
+
+	if (typeof value.idpIssuer !== 'string' || value.idpIssuer === '') {
+		fail("option enterpriseLogin.idpIssuer must be the IdP's entity ID.");
+	}
+
+	if (typeof value.idpCertificate !== 'string' || !value.idpCertificate.includes('-----BEGIN CERTIFICATE-----')) {
+		fail('option enterpriseLogin.idpCertificate must be a PEM certificate (-----BEGIN CERTIFICATE-----).');
+	}
+
+	return {idpSsoUrl: value.idpSsoUrl, idpIssuer: value.idpIssuer, idpCertificate: value.idpCertificate, spEntityId: value.spEntityId ?? 'portal.example.test.arcgis', name: value.name ?? 'Enterprise'};
+}
 
 const RESERVED = new Set(['arcgis', 'portal', 'redirect']);
 
@@ -100,6 +161,14 @@ function count(name: string, value: unknown, fallback: number): number {
 	}
 
 	return value;
+}
+
+function oAuthInfoStyle(value: unknown): OAuthInfoStyle {
+	if (value !== undefined && !STYLES.has(value)) {
+		fail(`option oAuthInfoStyle must be 'one-line', 'multi-line' or 'nested', got ${JSON.stringify(value)}.`);
+	}
+
+	return (value as OAuthInfoStyle | undefined) ?? 'one-line';
 }
 
 /** Defaults and checks; an emulator is a test tool, so it listens on loopback only. */
@@ -162,5 +231,7 @@ export function resolveEmulatorOptions(options: EmulatorOptions = {}): ResolvedE
 		clientCertificates: options.clientCertificates ?? false,
 		oauthApps: resolveOAuthApps(options.oauthApps),
 		oauthTokenLifetimeSeconds: oauthLifetime,
+		enterpriseLogin: enterpriseLogin(options.enterpriseLogin),
+		oAuthInfoStyle: oAuthInfoStyle(options.oAuthInfoStyle),
 	};
 }

@@ -1,6 +1,6 @@
 import type {EmulatorContext} from '../context.js';
 import {OOB_REDIRECT, redirectUriAllowed} from '../oauth-apps.js';
-import {errorPage, oobPage, signInPage} from '../oauth-pages.js';
+import {errorPage, oobPage, signInPage, type SignInInfo} from '../oauth-pages.js';
 import type {PendingAuthorization} from '../oauth-sessions.js';
 import type {EmulatorRequest} from '../request.js';
 import {htmlPage, type Reply} from '../responses.js';
@@ -29,6 +29,13 @@ function challengeOf(request: EmulatorRequest): PendingAuthorization['challenge'
 	}
 
 	return method === 'S256' || method === 'plain' ? {value, method} : 'invalid';
+}
+
+/** What every rendering of the sign-in page shows besides the authorization: the enterprise login, if any, and the literal's shape. */
+function pageSettings(context: EmulatorContext): Pick<SignInInfo, 'federation' | 'style'> {
+	const login = context.options.enterpriseLogin;
+	const federation = login && {idpName: login.name, idpAuthorizeUrl: `${context.origin}/portal/sharing/rest/oauth2/saml/authorize`};
+	return {style: context.options.oAuthInfoStyle, ...(federation ? {federation} : {})};
 }
 
 /**
@@ -61,11 +68,11 @@ export function authorize(request: EmulatorRequest, context: EmulatorContext): R
 
 	const state = request.param('state');
 	const oauthState = context.oauth.begin({clientId, redirectUri, state: state === '' ? undefined : state, challenge, refreshMs: refreshMs(request.param('expiration'))});
-	return htmlPage(signInPage({oauthState, clientId, redirectUri, locale: request.param('locale') ?? 'en'}));
+	return htmlPage(signInPage({oauthState, clientId, redirectUri, locale: request.param('locale') ?? 'en', ...pageSettings(context)}));
 }
 
-/** Where a signed-in user goes: the OOB page, or a 302 to the redirect URI with `code` (and `state`). */
-function approved(pending: PendingAuthorization, code: string): Reply {
+/** Where a signed-in user goes (built-in or enterprise login): the OOB page, or a 302 to the redirect URI with `code` (and `state`). */
+export function approved(pending: PendingAuthorization, code: string): Reply {
 	if (pending.redirectUri === OOB_REDIRECT) {
 		return htmlPage(oobPage(code));
 	}
@@ -104,7 +111,7 @@ export function signIn(request: EmulatorRequest, context: EmulatorContext): Repl
 		}
 
 		const message = locked ? 'Too many invalid attempts. Please try again later.' : 'Invalid username or password.';
-		const page = signInPage({oauthState, clientId: pending.clientId, redirectUri: pending.redirectUri, locale: 'en', error: {message, code: 'OAUTH_0015'}});
+		const page = signInPage({oauthState, clientId: pending.clientId, redirectUri: pending.redirectUri, locale: 'en', error: {message, code: 'OAUTH_0015'}, ...pageSettings(context)});
 		return htmlPage(page);
 	}
 

@@ -1,7 +1,10 @@
 import type {EmulatorContext, Route} from '../context.js';
+import type {ResolvedEmulatorOptions} from '../options.js';
 import type {EmulatorRequest} from '../request.js';
 import {oauthAnswer, oauthError, type Reply} from '../responses.js';
+import {loadNodeSaml} from '../saml-sp.js';
 import {USER_GRANTS, revokeToken, userGrant} from './oauth-grants.js';
+import {samlAuthorize, samlSignIn} from './oauth-saml.js';
 import {authorize, signIn} from './oauth-signin.js';
 
 /** An app token's lifetime when the request names none, and the most it may ask for (minutes, as ArcGIS counts them). */
@@ -58,9 +61,18 @@ function token(request: EmulatorRequest, context: EmulatorContext): Reply {
 	return oauthAnswer({access_token: minted.token, expires_in: Math.ceil(seconds)});
 }
 
+/** At start: an enterprise login needs the optional `@node-saml/node-saml`; fail then, with how to install it, not at the first sign-in. */
+export async function prepareOAuthRoutes(options: ResolvedEmulatorOptions): Promise<void> {
+	if (options.enterpriseLogin) {
+		await loadNodeSaml();
+	}
+}
+
 /**
 The portal's OAuth 2.0 endpoints under `/portal/sharing/rest/oauth2`, and the built-in sign-in
-form's target, which ArcGIS also serves without `/rest` (PYAPI 2.x posts there).
+form's target, which ArcGIS also serves without `/rest` (PYAPI 2.x posts there). With an
+enterprise login, also the SAML leg: `oauth2/saml/authorize` (to the IdP) and `oauth2/saml/signin`
+(the ACS).
 */
 export const oauthRoutes: Route = (request, context) => {
 	switch (request.path) {
@@ -79,6 +91,14 @@ export const oauthRoutes: Route = (request, context) => {
 
 		case '/portal/sharing/rest/oauth2/revoketoken': {
 			return revokeToken(request, context);
+		}
+
+		case '/portal/sharing/rest/oauth2/saml/authorize': {
+			return samlAuthorize(request, context);
+		}
+
+		case '/portal/sharing/rest/oauth2/saml/signin': {
+			return samlSignIn(request, context);
 		}
 
 		default:
