@@ -32,6 +32,11 @@ export type TokenAuthenticationErrorCode =
 	| 'OAUTH_ERROR'
 	/** The portal refused the refresh token (expired or revoked): a person must sign in again (`arcgis-auth login`). Kept until `reset()`. */
 	| 'SIGN_IN_REQUIRED'
+	/**
+	The shared token store (option `store`) failed: down, slow or refusing writes. Only the code of a
+	`TokenAuthenticationWarning`: the request goes on as without a store.
+	*/
+	| 'STORE_UNAVAILABLE'
 	/** A constructor argument or option is not usable. */
 	| 'INVALID_OPTION';
 

@@ -2,6 +2,7 @@ import {TokenAuthenticationError} from '../errors.js';
 import type {ResolvedOptions} from '../options.js';
 import {redactUrl} from '../site/redact.js';
 import {assertSecureTransport} from '../site/transport.js';
+import type {FleetIdentity} from '../store/fleet-keys.js';
 import type {ArcGISClient, CallContext} from '../token/arcgis-client.js';
 import {parseTokenResponse, type IssuedToken} from '../token/issued-token.js';
 import type {TokenEndpoint} from '../token/token-endpoint.js';
@@ -64,6 +65,16 @@ export class PasswordCredential implements Credential {
 
 	secrets(): ReadonlyArray<string | undefined> {
 		return [this.#password];
+	}
+
+	/** The user and what makes a generateToken answer differ (client, referer or ip, lifetime); the password is the secret. */
+	fleetIdentity(): FleetIdentity | undefined {
+		if (this.#username === undefined || this.#password === undefined) {
+			return undefined;
+		}
+
+		const {client, referer, ip, expiration} = this.#settings;
+		return {who: ['password', this.#username, client, client === 'referer' ? referer : (ip ?? ''), String(expiration ?? '')], secret: this.#password};
 	}
 
 	reset(): void {
