@@ -9,15 +9,25 @@ the library's types do not depend on the optional `redis` package.
 export type RedisClientLike = {
 	/** Whether the client was connected (it may be reconnecting). */
 	readonly isOpen: boolean;
+	/** Opens the connection. */
 	connect(): Promise<unknown>;
+	/** `GET key`. */
 	get(key: string): Promise<unknown>;
+	/** `EVAL script`: the store's atomic steps (set with expiry, lock, compare-and-delete). */
 	eval(script: string, options: {keys: string[]; arguments: string[]}): Promise<unknown>;
+	/** `PUBLISH channel message`: wakes the waiters. */
 	publish(channel: string, message: string): Promise<unknown>;
 	/** A second connection like this one: a subscribed connection can send nothing else. */
 	duplicate(): RedisClientLike;
+	/** `PSUBSCRIBE pattern`, on the duplicate. */
 	pSubscribe(pattern: string, listener: (message: string, channel: string) => void): Promise<unknown>;
+	/** Listens for connection errors (of the clients the store makes). */
 	on(event: 'error', listener: (error: unknown) => void): unknown;
+	/** Stops listening. */
+	off?(event: 'error', listener: (error: unknown) => void): unknown;
+	/** Closes the connection after pending commands. */
 	close?(): Promise<unknown>;
+	/** Closes the connection at once. */
 	destroy?(): unknown;
 };
 

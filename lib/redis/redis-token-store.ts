@@ -131,14 +131,32 @@ export class RedisTokenStore implements TokenStore {
 		}
 	}
 
+	/**
+	The client, connected. The first connection is waited for until it succeeds or first fails: node-redis
+	then keeps trying in the background, and every command fails at once until it is back (no offline
+	queue) — a Redis that is away costs a request nothing but the store's absence.
+	*/
 	async #ready(): Promise<RedisClientLike> {
 		const client = this.#client;
-		if (!client.isOpen) {
-			this.#connecting ??= client.connect().catch((error: unknown) => {
-				this.#connecting = undefined;
-				throw error;
-			});
-			await this.#connecting;
+		if (client.isOpen) {
+			return client;
+		}
+
+		this.#connecting ??= client.connect().catch((error: unknown) => {
+			this.#connecting = undefined;
+			throw error;
+		});
+		let onError: ((error: unknown) => void) | undefined;
+		try {
+			await Promise.race([
+				this.#connecting,
+				new Promise((_resolve, reject) => {
+					onError = reject;
+					client.on('error', onError);
+				}),
+			]);
+		} finally {
+			client.off?.('error', onError!);
 		}
 
 		return client;
