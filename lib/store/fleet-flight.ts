@@ -42,7 +42,8 @@ export class FleetFlight {
 	}
 
 	async fetch(call: CallContext, signal: AbortSignal): Promise<IssuedToken> {
-		const keys = this.#store.usable() ? await this.#keys() : undefined;
+		// A fingerprint that cannot be made (scrypt out of memory) is no reason to fail the request.
+		const keys = this.#store.usable() ? await this.#keys().catch(() => undefined) : undefined;
 		if (!keys) {
 			return this.#login(call, signal);
 		}

@@ -63,8 +63,16 @@ export class GuardedStore {
 		}
 	}
 
-	/** The same, for a call whose failure changes nothing for the request (a write after a login, a release). */
+	/**
+	The same, for a call whose failure changes nothing for the request (a write after a login, a
+	release): skipped while the store is down, so that a login that met a hanging store does not
+	wait for it once more per step.
+	*/
 	async quietly(what: string, run: (store: TokenStore) => Promise<unknown>): Promise<void> {
+		if (!this.usable()) {
+			return;
+		}
+
 		try {
 			await this.call(what, run);
 		} catch {
