@@ -231,7 +231,7 @@ describe('RedisTokenStore: a fleet of child processes against the emulator and a
 			assert.equal(emu.stats.counts['server.generateToken'] - beforeSecond, 1, 'one login for the fleet once Redis is back');
 			assert.ok([...(await redisKeys(redis.url, prefix)).keys()].some(key => key.startsWith(`${prefix}token:`)));
 		} finally {
-			await redis.stop();
+			await redis.remove();
 		}
 	});
 });

@@ -1,4 +1,7 @@
 import {spawn, type ChildProcess} from 'node:child_process';
+import {mkdtempSync, rmSync} from 'node:fs';
+import {tmpdir} from 'node:os';
+import {join} from 'node:path';
 import {createConnection, createServer} from 'node:net';
 
 /** The Redis that scripts/redis/up.sh started (its env file), or undefined. */
@@ -62,14 +65,20 @@ async function answersPing(port: number): Promise<boolean> {
 /** A redis-server of a spec's own on 127.0.0.1 (nothing saved), to stop and start again on the same port; stopped by its PID. */
 export class OwnRedis {
 	readonly port: number;
+	/** Its working directory (a cluster node keeps its nodes.conf there), removed by remove(). */
+	readonly dir: string;
+	readonly #args: readonly string[];
 	#child: ChildProcess | undefined;
 
-	private constructor(port: number) {
+	private constructor(port: number, args: readonly string[]) {
 		this.port = port;
+		this.#args = args;
+		this.dir = mkdtempSync(join(tmpdir(), 'got-arcgis-auth-redis-spec-'));
 	}
 
-	static async start(): Promise<OwnRedis> {
-		const redis = new OwnRedis(await freePort());
+	/** `args`: more redis-server arguments (e.g. `--cluster-enabled yes`). */
+	static async start(args: readonly string[] = []): Promise<OwnRedis> {
+		const redis = new OwnRedis(await freePort(), args);
 		await redis.start();
 		return redis;
 	}
@@ -79,7 +88,7 @@ export class OwnRedis {
 	}
 
 	async start(): Promise<void> {
-		const child = spawn(redisServer!, ['--bind', '127.0.0.1', '--port', String(this.port), '--save', '', '--appendonly', 'no', '--dir', '/tmp'], {stdio: 'ignore'});
+		const child = spawn(redisServer!, ['--bind', '127.0.0.1', '--port', String(this.port), '--save', '', '--appendonly', 'no', '--dir', this.dir, ...this.#args], {stdio: 'ignore'});
 		this.#child = child;
 		for (let attempt = 0; attempt < 100; attempt++) {
 			if (await answersPing(this.port)) {
@@ -102,5 +111,11 @@ export class OwnRedis {
 		const exited = new Promise(resolve => child.once('exit', resolve));
 		child.kill('SIGKILL');
 		await exited;
+	}
+
+	/** Stops it and removes its directory. */
+	async remove(): Promise<void> {
+		await this.stop();
+		rmSync(this.dir, {recursive: true, force: true});
 	}
 }
