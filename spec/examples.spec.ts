@@ -4,6 +4,7 @@ import {fileURLToPath} from 'node:url';
 import {promisify} from 'node:util';
 import {useEmulator} from './helpers/emulator.js';
 import {withoutNock} from './helpers/local-site.js';
+import {redisUrl, requireRedis, uniquePrefix} from './helpers/redis.js';
 
 const run = promisify(execFile);
 
@@ -42,6 +43,16 @@ describe('examples/ against the emulator', function () {
 		assert.equal(await example('federated-servers.ts'), `${emu.url}/hosting (HOSTING_SERVER): 2 services\n${emu.url}/imagery (FEDERATED_SERVER): 2 services\n`);
 		assert.equal(emu.stats.counts['portal.generateToken'], 1);
 		assert.equal(emu.stats.counts['portal.exchangeToken'], 2);
+	});
+
+	it('fleet-cluster.ts: four cluster workers log in once through Redis', async function () {
+		// Five processes start TypeScript on a machine that may have two cores.
+		this.timeout(60_000);
+		requireRedis(this);
+		emu.resetStats();
+		const output = await example('fleet-cluster.ts', {ARCGIS_REDIS_URL: redisUrl!, ARCGIS_STORE_KEY: 'examples-spec-key-0123456789abcdef', ARCGIS_REDIS_PREFIX: uniquePrefix('example')});
+		assert.equal(output, '4 workers, 12 requests served\n');
+		assert.equal(emu.stats.counts['server.generateToken'], 1);
 	});
 
 	it('export-token.ts prints a token that the site accepts', async () => {
