@@ -123,6 +123,7 @@ export class FleetFlight {
 			}
 
 			await this.#failed(keys);
+			const state = await this.#adoptState(keys);
 			debug('%s: logging in for the fleet', this.#label);
 			let issued: IssuedToken;
 			try {
@@ -137,6 +138,7 @@ export class FleetFlight {
 				throw error;
 			}
 
+			await this.#saveState(keys, state);
 			const ttl = issued.expiresAt - Date.now();
 			if (Number.isFinite(ttl) && ttl > 0) {
 				await store.quietly('store a token', async s => s.set(keys.token, encodeToken(issued, keys.fingerprint), Math.ceil(ttl)));
@@ -146,6 +148,35 @@ export class FleetFlight {
 		} finally {
 			await store.quietly('release the login lock', async s => s.unlock(keys.lock, owner));
 			await store.quietly('wake the waiters', async s => s.notify(keys.channel));
+		}
+	}
+
+	/** The credential's state as the fleet last saved it, adopted before this process logs in; what it was, to see a change. */
+	async #adoptState(keys: FleetKeys): Promise<string | undefined> {
+		if (!keys.state) {
+			return undefined;
+		}
+
+		const {key, shared} = keys.state;
+		const text = await this.#store.call('read the shared state', async s => s.get(key));
+		if (text !== undefined) {
+			shared.adopt(text);
+		}
+
+		return shared.save().text;
+	}
+
+	/** Saves the credential's state after a login that changed it (a renewed refresh token). */
+	async #saveState(keys: FleetKeys, before: string | undefined): Promise<void> {
+		if (!keys.state) {
+			return;
+		}
+
+		const {key, shared} = keys.state;
+		const {text, ttlMs} = shared.save();
+		if (text !== before) {
+			debug('%s: new shared state (a renewed refresh token) stored', this.#label);
+			await this.#store.quietly('store the shared state', async s => s.set(key, text, ttlMs));
 		}
 	}
 

@@ -5,7 +5,19 @@ Who a shared token belongs to, as a credential tells it: `who` names the login w
 (the kind of login, the user or client id, and what else makes a token different: client, referer,
 ip, lifetime); `secret` is what a refused login is kept against (the password, the client secret).
 */
-export type FleetIdentity = {readonly who: readonly string[]; readonly secret: string | undefined};
+export type FleetIdentity = {readonly who: readonly string[]; readonly secret: string | undefined; readonly state?: SharedState};
+
+/**
+What a credential keeps that the fleet must share beyond its tokens: a user's refresh token, which
+a renewal replaces (and the old one dies). The process that logs in for the fleet adopts the
+latest state first and saves it after.
+*/
+export type SharedState = {
+	/** The state to store (JSON text), and how long it lives. */
+	save(): {readonly text: string; readonly ttlMs: number};
+	/** Takes a state another process saved (text from save()); one that does not read is ignored. */
+	adopt(text: string): void;
+};
 
 /** The store keys of one token source of one identity. */
 export type FleetKeys = {
@@ -19,6 +31,8 @@ export type FleetKeys = {
 	readonly failure: string | undefined;
 	/** The secret's fingerprint: a stored token says which secret obtained it, and only that one takes it. */
 	readonly fingerprint: string | undefined;
+	/** The credential's shared state and its key (one per credential, not per token source), if it has one. */
+	readonly state: {readonly key: string; readonly shared: SharedState} | undefined;
 };
 
 /**
@@ -27,6 +41,11 @@ the federated server) with the identity: tokens of different users, sites, clien
 never meet under one key, and no key holds a name or a password in the clear. The `{id}` braces are
 a Redis Cluster hash tag: a source's keys live on one node.
 */
+/** The key of a credential's shared state: by its identity alone (every token source of it shares one). */
+export function stateKey(identity: FleetIdentity): string {
+	return `state:{${fleetId('credential', identity)}}`;
+}
+
 export function fleetId(sourceKey: string, identity: FleetIdentity): string {
 	return createHash('sha256')
 		.update(JSON.stringify(['got-arcgis-auth fleet v1', sourceKey, ...identity.who]))
@@ -34,8 +53,9 @@ export function fleetId(sourceKey: string, identity: FleetIdentity): string {
 		.slice(0, 32);
 }
 
-export function fleetKeys(id: string, fingerprint: string | undefined): FleetKeys {
+export function fleetKeys(id: string, fingerprint: string | undefined, state?: {key: string; shared: SharedState}): FleetKeys {
 	return {
+		state,
 		token: `token:{${id}}`,
 		lock: `lock:{${id}}`,
 		channel: `ready:{${id}}`,

@@ -1,4 +1,4 @@
-import {fingerprint, fleetId, fleetKeys, type FleetIdentity, type FleetKeys} from './fleet-keys.js';
+import {fingerprint, fleetId, fleetKeys, stateKey, type FleetIdentity, type FleetKeys} from './fleet-keys.js';
 import {FleetFlight, type Login} from './fleet-flight.js';
 import {GuardedStore} from './guarded-store.js';
 import type {TokenStore} from './token-store.js';
@@ -44,8 +44,9 @@ export class Fleet {
 
 		const id = fleetId(sourceKey, identity);
 		const {secret} = identity;
+		const state = identity.state && {key: stateKey(identity), shared: identity.state};
 		if (secret === undefined) {
-			return fleetKeys(id, undefined);
+			return fleetKeys(id, undefined, state);
 		}
 
 		let memo = this.#fingerprints.get(id);
@@ -54,6 +55,6 @@ export class Fleet {
 			this.#fingerprints.set(id, memo);
 		}
 
-		return fleetKeys(id, await memo.fingerprint);
+		return fleetKeys(id, await memo.fingerprint, state);
 	}
 }
