@@ -37,6 +37,10 @@ describe('RedisTokenStore', () => {
 			assert.throws(() => new RedisTokenStore({url: 'http://127.0.0.1:6379', encryptionKey: KEY}), invalidOption(/redis:\/\/ or rediss:\/\//));
 			assert.throws(() => new RedisTokenStore({url: 'redis://127.0.0.1:1', encryptionKey: KEY, lockTtl: -1}), invalidOption(/lockTtl must be a number of milliseconds/));
 			assert.throws(() => new RedisTokenStore({url: 'redis://127.0.0.1:1', encryptionKey: KEY, prefix: 'a{b}:'}), invalidOption(/prefix/));
+			assert.throws(
+				() => new RedisTokenStore({client: {get() {}} as never, encryptionKey: KEY}),
+				invalidOption(/client must be a node-redis client .*it has no connect, eval, publish, duplicate, pSubscribe\./),
+			);
 		});
 	});
 

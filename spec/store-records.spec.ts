@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
+import {hostname} from 'node:os';
 import got from 'got';
 import {ArcGISServerTokenAuth, TokenAuthenticationError} from '../lib/index.js';
+import {PasswordCredential} from '../lib/credentials/password.js';
+import {resolveOptions} from '../lib/options.js';
 import {fingerprint, fleetId, fleetKeys} from '../lib/store/fleet-keys.js';
 import {Sealer} from '../lib/store/sealing.js';
 import {decodeFailure, decodeToken, encodeFailure, encodeToken} from '../lib/store/stored-token.js';
@@ -25,6 +28,13 @@ describe('the fleet layer: keys, fingerprints, records and sealing', () => {
 			assert.equal(new Set([base, ...others]).size, 4);
 			assert.equal(fleetId('https://gis.example.com/arcgis/tokens/generatetoken', {...identity, secret: 'another-password'}), base, 'the password is not part of the id');
 			assert.ok(![base, ...others].some(id => /alice|bob|gis|S3cret/.test(id)));
+		});
+
+		it("shares a client: 'requestip' token only within this machine (its host name is in the identity), a referer-bound one everywhere", () => {
+			const identity = (client: 'referer' | 'requestip') => new PasswordCredential('spec', 'alice', 'pw', resolveOptions({client}), undefined as never).fleetIdentity()!;
+			assert.ok(identity('requestip').who.includes(hostname()));
+			assert.ok(!identity('referer').who.includes(hostname()));
+			assert.ok(!identity('referer').who.includes('pw') && identity('referer').secret === 'pw');
 		});
 
 		it('fingerprints a password slowly (scrypt), the same for the same password and source, different for another source', async () => {

@@ -1,3 +1,4 @@
+import {hostname} from 'node:os';
 import {TokenAuthenticationError} from '../errors.js';
 import type {ResolvedOptions} from '../options.js';
 import {redactUrl} from '../site/redact.js';
@@ -67,14 +68,20 @@ export class PasswordCredential implements Credential {
 		return [this.#password];
 	}
 
-	/** The user and what makes a generateToken answer differ (client, referer or ip, lifetime); the password is the secret. */
+	/**
+	The user and what makes a generateToken answer differ (client, referer or ip, lifetime); the
+	password is the secret. A `client: 'requestip'` token is bound to the address the server saw
+	the login come from: it is shared by the processes of this machine only (its host name), or
+	each machine of the fleet would get 498 with the others' tokens.
+	*/
 	fleetIdentity(): FleetIdentity | undefined {
 		if (this.#username === undefined || this.#password === undefined) {
 			return undefined;
 		}
 
 		const {client, referer, ip, expiration} = this.#settings;
-		return {who: ['password', this.#username, client, client === 'referer' ? referer : (ip ?? ''), String(expiration ?? '')], secret: this.#password};
+		const boundTo = client === 'referer' ? referer : client === 'ip' ? (ip ?? '') : hostname();
+		return {who: ['password', this.#username, client, boundTo, String(expiration ?? '')], secret: this.#password};
 	}
 
 	reset(): void {

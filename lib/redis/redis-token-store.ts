@@ -59,6 +59,12 @@ export class RedisTokenStore implements TokenStore {
 			throw invalidOption('RedisTokenStore needs exactly one of the options url and client.');
 		}
 
+		const missing =
+			client === undefined ? [] : ['connect', 'get', 'eval', 'publish', 'duplicate', 'pSubscribe'].filter(name => typeof (client as unknown as Record<string, unknown>)[name] !== 'function');
+		if (missing.length > 0) {
+			throw invalidOption(`RedisTokenStore option client must be a node-redis client (createClient, createCluster, createSentinel); it has no ${missing.join(', ')}.`);
+		}
+
 		if (typeof prefix !== 'string' || /[\s*?[\]{}]/.test(prefix)) {
 			throw invalidOption('RedisTokenStore option prefix must be a string without spaces, braces or glob characters.');
 		}
