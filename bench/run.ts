@@ -8,6 +8,7 @@ import {memory} from './workloads/memory.js';
 import {overhead} from './workloads/overhead.js';
 import {peer} from './workloads/peer.js';
 import {FEDERATED, federated} from './workloads/federated.js';
+import {fleet} from './workloads/fleet.js';
 import {expiry, ourClient, revocation} from './workloads/steady.js';
 import {webTier} from './workloads/web-tier.js';
 
@@ -34,6 +35,7 @@ try {
 	const heap = smoke ? undefined : await memory(emu, size.memory[0], size.memory[1]);
 	const web = await webTier(size.web);
 	const fed = await federated(emu, smoke ? 60 : 600, !smoke);
+	const fleetResult = await fleet(emu, 8, smoke ? undefined : size.requests * 3);
 
 	const targets: Array<{name: string; value: number; limit: string; pass: boolean}> = [];
 	const target = (name: string, value: number, limit: string, pass: boolean) => targets.push({name, value, limit, pass});
@@ -60,6 +62,15 @@ try {
 	target('federated: failed requests', fed.failed, '= 0', fed.failed === 0);
 	if (fed.perRequest !== undefined) {
 		target('federated path ÷ a server handler on the same server, median of rounds', fed.perRequest.median, '≤ 1.02', fed.perRequest.median <= 1.02);
+	}
+
+	if (fleetResult) {
+		target(`fleet on Redis: ${fleetResult.processes} cold handlers, generateToken calls`, fleetResult.coldTokenCalls, '= 1', fleetResult.coldTokenCalls === 1);
+		target('fleet on Redis: failed requests', fleetResult.failed, '= 0', fleetResult.failed === 0);
+		target('fleet on Redis: store calls on the warm path', fleetResult.warmStoreCalls, '= 0', fleetResult.warmStoreCalls === 0);
+		if (fleetResult.ratio) {
+			target('fleet on Redis: warm path ÷ plain got, median of rounds', fleetResult.ratio.median, '≤ 1.05', fleetResult.ratio.median <= 1.05);
+		}
 	}
 
 	if (heap) {
@@ -112,6 +123,7 @@ try {
 		revocation: {requests: revocationResult.requests, failed: revocationResult.failed, tokenCalls: revocationResult.tokenCalls},
 		peer: peerResult,
 		federated: fed,
+		...(fleetResult ? {fleet: fleetResult} : {}),
 		...(heap ? {heap: {after2k: heap.after2k, after20k: heap.after20k, growthRatio: heap.growthRatio}} : {}),
 		...(web ? {webTier: web} : {}),
 		targets,
@@ -136,6 +148,12 @@ try {
 			`federated: ${fed.requests} concurrent requests over ${fed.servers} servers`,
 			`${fed.coldTokenCalls} token calls (${fed.portalLogins} portal login), ${fed.failed} failed${fed.perRequest === undefined ? '' : `; ×${spread(fed.perRequest)} a server handler's time on the same server`}`,
 		],
+		fleetResult
+			? [
+					`fleet on Redis: ${fleetResult.processes} handlers with a store each`,
+					`${fleetResult.coldTokenCalls} generateToken cold, ${fleetResult.failed} failed; warm: ${fleetResult.warmStoreCalls} store calls in ${fleetResult.warmRequests} requests${fleetResult.ratio ? `, ×${spread(fleetResult.ratio)} plain got` : ''}`,
+				]
+			: ['fleet on Redis', 'not measured: scripts/redis/up.sh is not up (GOT_ARCGIS_REDIS_URL)'],
 		...(heap
 			? ([
 					[

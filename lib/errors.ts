@@ -34,6 +34,11 @@ export type TokenAuthenticationErrorCode =
 	| 'SIGN_IN_REQUIRED'
 	/** An enterprise (SAML) login did not succeed: the identity provider refused it, or a page the login needs was not there. Tried once, kept until `reset()`: identity providers lock accounts too. */
 	| 'SAML_LOGIN_FAILED'
+	/**
+	The shared token store (option `store`) failed: down, slow or refusing writes. Only the code of a
+	`TokenAuthenticationWarning`: the request goes on as without a store.
+	*/
+	| 'STORE_UNAVAILABLE'
 	/** A constructor argument or option is not usable. */
 	| 'INVALID_OPTION';
 

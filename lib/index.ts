@@ -24,3 +24,4 @@ export {createSession, type SessionOptions} from './session.js';
 export {TokenAuthenticationError, type TokenAuthenticationErrorCode, type ArcGISErrorObject} from './errors.js';
 export {WARNING_NAME} from './warnings.js';
 export type {AuthOptions, WebTierOptions, OAuthOptions, TokenPlacement, TokenClient, MutualAuth, TlsOptions, CertificateMaterial} from './options.js';
+export type {TokenStore, StoreTiming} from './store/token-store.js';

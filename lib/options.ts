@@ -1,4 +1,5 @@
 import {invalidOption} from './errors.js';
+import type {TokenStore} from './store/token-store.js';
 import {resolveTls, type TlsMaterial, type TlsOptions} from './tls/client-certificate.js';
 import type {MutualAuth} from './web-tier/kerberos.js';
 
@@ -40,6 +41,12 @@ export type AuthOptions = TlsOptions & {
 	its own `timeout.request` or `signal`.
 	*/
 	callTimeout?: number;
+	/**
+	A store shared by many processes (`RedisTokenStore` from `got-arcgis-auth/redis`, or your own
+	{@link TokenStore}): the fleet logs in once per token lifetime, a refused login is tried once,
+	and a token rejected with 498 is refreshed once for all. Default: none (each process on its own).
+	*/
+	store?: TokenStore;
 };
 
 /** Options of the general handlers (ArcGISServerAuth, ArcGISPortalAuth), on top of {@link AuthOptions}. */
@@ -82,6 +89,7 @@ export type ResolvedOptions = {
 	tls: TlsMaterial;
 	/** The portal root given with the option `portal` (no `/sharing/rest`, no trailing slash). */
 	portal: string | undefined;
+	store: TokenStore | undefined;
 };
 
 /**
@@ -170,6 +178,22 @@ function portalRoot(value: unknown): string | undefined {
 	return `${url.origin}${path}`;
 }
 
+const STORE_METHODS = ['get', 'set', 'deleteIf', 'lock', 'unlock', 'notify', 'waitFor'] as const;
+
+/** The option `store`: an object with every method of a TokenStore. */
+function tokenStore(value: unknown): TokenStore | undefined {
+	if (value === undefined) {
+		return undefined;
+	}
+
+	const missing = STORE_METHODS.filter(name => typeof (value as Record<string, unknown> | null)?.[name] !== 'function');
+	if (missing.length > 0) {
+		throw invalidOption(`option store must be a TokenStore (such as RedisTokenStore from got-arcgis-auth/redis); it has no ${missing.join(', ')}.`);
+	}
+
+	return value as TokenStore;
+}
+
 export function resolveOptions(options: AuthOptions & WebTierOptions & {portal?: string} = {}): ResolvedOptions {
 	if (typeof options !== 'object' || options === null) {
 		throw invalidOption('options must be an object.');
@@ -215,6 +239,7 @@ export function resolveOptions(options: AuthOptions & WebTierOptions & {portal?:
 		workstation: optionalText('workstation', options.workstation, "'WS01'"),
 		tls: resolveTls(options),
 		portal: portalRoot(options.portal),
+		store: tokenStore(options.store),
 	};
 }
 

@@ -11,6 +11,7 @@ import {ArcGISPortalOAuthAuth} from '../lib/index.js';
 import {useEmulator} from './helpers/emulator.js';
 import {FakeSamlSite, SAML_PASSWORD, SAML_USER} from './helpers/fake-saml-site.js';
 import {withoutNock} from './helpers/local-site.js';
+import {redisUrl, requireRedis, uniquePrefix} from './helpers/redis.js';
 
 const run = promisify(execFile);
 
@@ -85,6 +86,16 @@ describe('examples/ against the emulator', function () {
 		} finally {
 			await site.stop();
 		}
+	});
+
+	it('fleet-cluster.ts: four cluster workers log in once through Redis', async function () {
+		// Five processes start TypeScript on a machine that may have two cores.
+		this.timeout(60_000);
+		requireRedis(this);
+		emu.resetStats();
+		const output = await example('fleet-cluster.ts', {ARCGIS_REDIS_URL: redisUrl!, ARCGIS_STORE_KEY: 'examples-spec-key-0123456789abcdef', ARCGIS_REDIS_PREFIX: uniquePrefix('example')});
+		assert.equal(output, '4 workers, 12 requests served\n');
+		assert.equal(emu.stats.counts['server.generateToken'], 1);
 	});
 
 	it('export-token.ts prints a token that the site accepts', async () => {

@@ -1,6 +1,7 @@
 import type {ResolvedOptions} from '../options.js';
 import type {Site} from '../site/site.js';
 import {assertSecureTransport} from '../site/transport.js';
+import type {FleetIdentity} from '../store/fleet-keys.js';
 import type {ArcGISClient, CallContext} from '../token/arcgis-client.js';
 import type {IssuedToken} from '../token/issued-token.js';
 import {oauthUrl, readOAuthAnswer} from '../token/oauth-token.js';
@@ -47,6 +48,11 @@ export class AppCredential implements Credential {
 
 	secrets(): ReadonlyArray<string | undefined> {
 		return [this.#clientSecret];
+	}
+
+	/** The app and the lifetime asked for; the client secret is the secret. */
+	fleetIdentity(): FleetIdentity {
+		return {who: ['app', this.#clientId, String(this.#settings.expiration ?? '')], secret: this.#clientSecret};
 	}
 
 	reset(): void {

@@ -1,4 +1,5 @@
 import type {Site} from '../site/site.js';
+import type {FleetIdentity} from '../store/fleet-keys.js';
 import type {CallContext} from '../token/arcgis-client.js';
 import type {IssuedToken} from '../token/issued-token.js';
 import type {TokenEndpoint} from '../token/token-endpoint.js';
@@ -26,6 +27,13 @@ export interface Credential {
 
 	/** The secrets it holds, scrubbed from every message and error the handler hands on. */
 	secrets(): ReadonlyArray<string | undefined>;
+
+	/**
+	Who its tokens belong to, for a store shared by a fleet (option `store`): the login without its
+	secret, and the secret a refusal is kept against. Undefined (or absent): its tokens are not
+	shared, as for a token given as it is.
+	*/
+	fleetIdentity?(): FleetIdentity | undefined;
 
 	/** Forgets what it remembers of earlier requests (`auth.reset()`). */
 	reset(): void;

@@ -1,7 +1,9 @@
+import {hostname} from 'node:os';
 import {TokenAuthenticationError} from '../errors.js';
 import type {ResolvedOptions} from '../options.js';
 import {redactUrl} from '../site/redact.js';
 import {assertSecureTransport} from '../site/transport.js';
+import type {FleetIdentity} from '../store/fleet-keys.js';
 import type {ArcGISClient, CallContext} from '../token/arcgis-client.js';
 import {parseTokenResponse, type IssuedToken} from '../token/issued-token.js';
 import type {TokenEndpoint} from '../token/token-endpoint.js';
@@ -64,6 +66,22 @@ export class PasswordCredential implements Credential {
 
 	secrets(): ReadonlyArray<string | undefined> {
 		return [this.#password];
+	}
+
+	/**
+	The user and what makes a generateToken answer differ (client, referer or ip, lifetime); the
+	password is the secret. A `client: 'requestip'` token is bound to the address the server saw
+	the login come from: it is shared by the processes of this machine only (its host name), or
+	each machine of the fleet would get 498 with the others' tokens.
+	*/
+	fleetIdentity(): FleetIdentity | undefined {
+		if (this.#username === undefined || this.#password === undefined) {
+			return undefined;
+		}
+
+		const {client, referer, ip, expiration} = this.#settings;
+		const boundTo = client === 'referer' ? referer : client === 'ip' ? (ip ?? '') : hostname();
+		return {who: ['password', this.#username, client, boundTo, String(expiration ?? '')], secret: this.#password};
 	}
 
 	reset(): void {

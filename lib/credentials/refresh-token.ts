@@ -1,9 +1,11 @@
+import {createHash} from 'node:crypto';
 import {TokenAuthenticationError} from '../errors.js';
 import type {ResolvedOptions} from '../options.js';
 import type {Site} from '../site/site.js';
 import {assertSecureTransport} from '../site/transport.js';
+import type {FleetIdentity, SharedState} from '../store/fleet-keys.js';
 import type {ArcGISClient, CallContext} from '../token/arcgis-client.js';
-import type {IssuedToken} from '../token/issued-token.js';
+import {isTokenText, type IssuedToken} from '../token/issued-token.js';
 import {parseJsonBody} from '../token/json-body.js';
 import {oauthUrl, readOAuthAnswer, type OAuthAnswer} from '../token/oauth-token.js';
 import type {TokenEndpoint} from '../token/token-endpoint.js';
@@ -29,6 +31,9 @@ export type RefreshSession = {
 /** Renew the refresh token when less than this is left of it (it lives two weeks by default, 90 days at most). */
 const RENEW_BEFORE_MS = 24 * 60 * 60 * 1000;
 
+/** How long a fleet keeps a renewed refresh token whose expiry is unknown: ArcGIS's longest refresh token. */
+const LONGEST_REFRESH_MS = 90 * 24 * 60 * 60 * 1000;
+
 /**
 A user's OAuth session: access tokens (30 minutes) from `grant_type=refresh_token`, and the
 refresh token itself renewed with `exchange_refresh_token` before it expires, when its expiry is
@@ -48,6 +53,12 @@ export class RefreshTokenCredential implements Credential {
 	#initial: IssuedToken | undefined;
 	/** signOut() revoked the refresh token: nothing more can be asked for. */
 	#signedOut = false;
+	/**
+	Names the session for a fleet (option `store`): a hash of the refresh token it started from, kept
+	through renewals, so that processes started with the same sign-in share one session. A refresh
+	token is random and long: its SHA-256 gives nothing back, unlike a password's.
+	*/
+	readonly #sessionId: string;
 
 	constructor(session: RefreshSession, settings: Settings, client: ArcGISClient) {
 		this.#session = session;
@@ -57,6 +68,7 @@ export class RefreshTokenCredential implements Credential {
 		this.#refreshExpiresAt = session.refreshTokenExpires?.getTime();
 		this.#initial = session.initial?.issued;
 		this.#username = session.initial?.username;
+		this.#sessionId = createHash('sha256').update(session.refreshToken).digest('base64url');
 	}
 
 	get username(): string | undefined {
@@ -118,6 +130,39 @@ export class RefreshTokenCredential implements Credential {
 	secrets(): ReadonlyArray<string | undefined> {
 		return [this.#refreshToken, ...this.#retired];
 	}
+
+	/**
+	A fleet shares this session's access tokens and its refresh token: a renewal (exchange_refresh_token)
+	kills the old refresh token, so the process that logs in next for the fleet takes the latest one
+	from the store first. `onRefreshToken` is told in the process that renewed it.
+	*/
+	fleetIdentity(): FleetIdentity {
+		return {who: ['oauth-session', this.#session.clientId, this.#sessionId], secret: undefined, state: this.#shared};
+	}
+
+	readonly #shared: SharedState = {
+		save: () => ({
+			text: JSON.stringify({refreshToken: this.#refreshToken, expires: this.#refreshExpiresAt ?? null}),
+			ttlMs: this.#refreshExpiresAt === undefined ? LONGEST_REFRESH_MS : Math.max(1, this.#refreshExpiresAt - Date.now()),
+		}),
+		adopt: text => {
+			let value: {refreshToken?: unknown; expires?: unknown} | undefined;
+			try {
+				value = JSON.parse(text) as typeof value;
+			} catch {
+				return;
+			}
+
+			const {refreshToken, expires} = value ?? {};
+			if (typeof refreshToken !== 'string' || !isTokenText(refreshToken) || refreshToken === this.#refreshToken || !(expires === null || (typeof expires === 'number' && Number.isFinite(expires)))) {
+				return;
+			}
+
+			this.#retired.push(this.#refreshToken);
+			this.#refreshToken = refreshToken;
+			this.#refreshExpiresAt = expires ?? undefined;
+		},
+	};
 
 	/** Revokes the refresh token at the portal's `oauth2/revokeToken` (and with it the access tokens made from it). */
 	async revoke(portalRoot: string): Promise<void> {

@@ -1,3 +1,6 @@
+import type {FleetIdentity} from '../store/fleet-keys.js';
+import {Fleet} from '../store/fleet.js';
+import type {TokenStore} from '../store/token-store.js';
 import type {CallContext} from './arcgis-client.js';
 import type {IssuedToken} from './issued-token.js';
 import {TokenSource, type CurrentToken} from './token-source.js';
@@ -18,17 +21,26 @@ export class TokenRegistry {
 	readonly #label: string;
 	readonly #sources = new Map<string, HeldSource>();
 	#lastSite: TokenSource<CallContext> | undefined;
+	readonly #fleet: Fleet | undefined;
 
-	constructor(label: string) {
+	/** `shared`: the store the handler shares with other processes (option `store`), and whose tokens the credential's are. */
+	constructor(label: string, shared?: {store: TokenStore; identity: () => FleetIdentity | undefined}) {
 		this.#label = label;
+		this.#fleet = shared && new Fleet(shared.store, shared.identity, label);
 	}
 
-	/** The source under `key`, made on first use (`describe` names it in the trace, built only then). */
+	/**
+	The source under `key`, made on first use (`describe` names it in the trace, built only then).
+	With a store, its login is the fleet's: this is the one place every token source is made, so
+	every kind of token a handler obtains (site, portal, federated server) is shared the same way.
+	*/
 	source(key: string, site: boolean, describe: () => string, fetch: (call: CallContext, signal: AbortSignal) => Promise<IssuedToken>): HeldSource {
 		let held = this.#sources.get(key);
 		if (!held) {
 			const described = describe();
-			held = {key, site, source: new TokenSource(`${this.#label} ${described}`, fetch, `a token from ${described}`)};
+			const label = `${this.#label} ${described}`;
+			const login = this.#fleet?.share(key, fetch, label) ?? {fetch};
+			held = {key, site, source: new TokenSource(label, login.fetch, `a token from ${described}`, login.dropped)};
 			this.#sources.set(key, held);
 		}
 

@@ -18,6 +18,7 @@ export class TokenSource<FetchArgs> {
 	readonly #fetch: (args: FetchArgs, signal: AbortSignal) => Promise<IssuedToken>;
 	readonly #label: string;
 	readonly #what: string;
+	readonly #dropped: ((token: string) => void) | undefined;
 	#current: CurrentToken | undefined;
 	readonly #inFlight = new SharedSlot<CurrentToken>();
 	#failure: TokenAuthenticationError | undefined;
@@ -25,11 +26,15 @@ export class TokenSource<FetchArgs> {
 	/** Bumped by reset(): a fetch started before a reset must not store its late result. */
 	#epoch = 0;
 
-	/** `fetch` gets the shared call's signal: aborted once every request waiting for it has given up. */
-	constructor(label: string, fetch: (args: FetchArgs, signal: AbortSignal) => Promise<IssuedToken>, what = `a token (${label})`) {
+	/**
+	`fetch` gets the shared call's signal: aborted once every request waiting for it has given up.
+	`dropped` hears of a token a site rejected (a store shared by a fleet forgets it too).
+	*/
+	constructor(label: string, fetch: (args: FetchArgs, signal: AbortSignal) => Promise<IssuedToken>, what = `a token (${label})`, dropped?: (token: string) => void) {
 		this.#label = label;
 		this.#what = what;
 		this.#fetch = fetch;
+		this.#dropped = dropped;
 	}
 
 	/** The token now held, fresh or not; undefined before the first success and after a drop. */
@@ -66,9 +71,11 @@ export class TokenSource<FetchArgs> {
 	older token must not throw away the fresh token another request already fetched.
 	*/
 	invalidate(generation: number): void {
-		if (this.#current?.generation === generation) {
+		const current = this.#current;
+		if (current?.generation === generation) {
 			debug('%s: token %d reported invalid, dropped', this.#label, generation);
 			this.#current = undefined;
+			this.#dropped?.(current.token);
 		}
 	}
 
