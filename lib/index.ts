@@ -15,6 +15,8 @@ export {
 	type IdpPage,
 	type IdpRequest,
 	type IdpStep,
+	type HtmlForm,
+	type FormField,
 	type ArcGISAuthBase,
 	type ArcGISPasswordAuth,
 } from './handlers/index.js';

@@ -8,4 +8,4 @@ export {ArcGISAppAuth} from './app-auth.js';
 export {ArcGISPortalOAuthAuth, OOB_REDIRECT_URI, type PortalOAuthOptions, type SignInOptions} from './portal-oauth-auth.js';
 export type {ArcGISAuthBase} from './arcgis-auth-base.js';
 export type {ArcGISPasswordAuth} from './password-auth.js';
-export {ArcGISPortalSAMLAuth, type IdpPage, type IdpRequest, type IdpStep, type PortalSAMLOptions} from './portal-saml-auth.js';
+export {ArcGISPortalSAMLAuth, type IdpPage, type IdpRequest, type IdpStep, type PortalSAMLOptions, type HtmlForm, type FormField} from './portal-saml-auth.js';

@@ -7,6 +7,7 @@ import {ArcGISAuthBase} from './arcgis-auth-base.js';
 import {signOut} from './sign-out.js';
 
 export type {IdpPage, IdpRequest, IdpStep} from '../saml/enterprise-login.js';
+export type {FormField, HtmlForm} from '../saml/html-forms.js';
 
 /** How {@link ArcGISPortalSAMLAuth} logs in at the identity provider, besides the portal's options. */
 export type PortalSAMLOptions = OAuthOptions &

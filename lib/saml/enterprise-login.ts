@@ -9,10 +9,26 @@ import {LoginBrowser, type BrowserSettings, type WalkRequest} from './login-brow
 import {enterpriseStart, readOAuthInfo} from './oauth-info.js';
 
 /** A page of the identity provider, as a custom IdP step sees it. */
-export type IdpPage = {url: URL; status: number; html: string; forms: HtmlForm[]};
+export type IdpPage = {
+	/** Where the page came from. */
+	url: URL;
+	/** Its HTTP status. */
+	status: number;
+	/** The page as sent. */
+	html: string;
+	/** Its forms, as a browser would submit them. */
+	forms: HtmlForm[];
+};
 
 /** What a custom IdP step asks for next: a request of its own (say, Okta's session redirect), or nothing to let the login go on as usual. */
-export type IdpRequest = {url: URL | string; method?: 'GET' | 'POST'; form?: Record<string, string>};
+export type IdpRequest = {
+	/** Where to go next; a relative URL resolves against the page's. */
+	url: URL | string;
+	/** Default: POST when a form is given, else GET. */
+	method?: 'GET' | 'POST';
+	/** Fields to post as a form. */
+	form?: Record<string, string>;
+};
 
 /** An identity-provider step of the caller's, tried on every page of the identity provider before the built-in ones. */
 export type IdpStep = (page: IdpPage) => IdpRequest | undefined | Promise<IdpRequest | undefined>;

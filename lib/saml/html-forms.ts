@@ -1,8 +1,22 @@
 /** A field of an HTML form: its name, value and input type (`hidden`, `password`, `text`…). */
-export type FormField = {name: string; value: string; type: string};
+export type FormField = {
+	/** The field's name. */
+	name: string;
+	/** Its value as the page gives it (entities decoded). */
+	value: string;
+	/** Its input type in lower case: `hidden`, `password`, `text`, `textarea`… */
+	type: string;
+};
 
 /** An HTML form as a browser would submit it: where, how, and its named fields with their values. */
-export type HtmlForm = {action: URL; method: 'GET' | 'POST'; fields: FormField[]};
+export type HtmlForm = {
+	/** Where it submits to (resolved against the page's URL). */
+	action: URL;
+	/** How. */
+	method: 'GET' | 'POST';
+	/** Its named fields, in page order. */
+	fields: FormField[];
+};
 
 type ParserModule = typeof import('htmlparser2');
 let parserModule: Promise<ParserModule> | undefined;

@@ -55,7 +55,7 @@ describe('ArcGISPortalSAMLAuth against a real IdP (SimpleSAMLphp) and the emulat
 		emulator = undefined;
 	});
 
-	async function start(idp: SamlIdp, options: {oauthAccessTokenSeconds?: number} = {}) {
+	async function start(idp: SamlIdp, options: {oauthAccessTokenSeconds?: number; oAuthInfoStyle?: 'one-line' | 'multi-line' | 'nested'} = {}) {
 		emulator = await startEmulator({
 			federatedServers: ['hosting'],
 			enterpriseLogin: {idpSsoUrl: idp.ssoUrl, idpIssuer: idp.entityId, idpCertificate: saml!.certificate, spEntityId: saml!.spEntityId},
@@ -119,6 +119,14 @@ describe('ArcGISPortalSAMLAuth against a real IdP (SimpleSAMLphp) and the emulat
 		assert.equal(emu.stats.counts['portal.oauth2.token.authorization_code'], 1);
 		assertPortalSawNoIdpSecrets();
 	});
+
+	for (const style of ['one-line', 'multi-line', 'nested'] as const) {
+		it(`reads the authorize page’s oAuthInfo written ${style} (ArcGIS Online after 2019, before it, an OpenID Connect organisation’s)`, async () => {
+			const emu = await start(saml!.forms, {oAuthInfoStyle: style});
+			const auth = new ArcGISPortalSAMLAuth('demo-app', {portal: emu.portalUrl, username: saml!.user, password: saml!.password, allowHttp: true});
+			assert.equal((await self(emu, auth)).username, saml!.user);
+		});
+	}
 
 	it('a wrong password at the forms IdP: SAML_LOGIN_FAILED for 20 concurrent requests, one attempt, kept', async () => {
 		const emu = await start(saml!.forms);
