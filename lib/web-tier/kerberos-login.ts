@@ -75,10 +75,12 @@ export class KerberosLogin {
 			return this.#withToken(options, url, undefined, undefined);
 		}
 
-		const limit = callerBound(options.agent, url.protocol, DEFAULT_KERBEROS_CONNECTIONS) ?? bound ?? earlier?.bound ?? DEFAULT_KERBEROS_CONNECTIONS;
-		const lease = this.#pool.acquire(url.protocol, limit);
+		// Read once: URL's protocol getter cuts a new string from the href on every read.
+		const {protocol} = url;
+		const limit = callerBound(options.agent, protocol, DEFAULT_KERBEROS_CONNECTIONS) ?? bound ?? earlier?.bound ?? DEFAULT_KERBEROS_CONNECTIONS;
+		const lease = this.#pool.acquire(protocol, limit);
 		const {connection} = lease;
-		const https = url.protocol === 'https:';
+		const https = protocol === 'https:';
 		// Only when another: got's agent setter checks its value, on every request of the hot path.
 		if ((https ? options.agent.https : options.agent.http) !== connection.agent) {
 			options.agent = https ? {https: connection.agent as never} : {http: connection.agent};
