@@ -1,7 +1,7 @@
 import {Agent} from 'node:http';
 import type {Got} from 'got';
 import {ArcGISServerAuth, createSession} from '../../dist/index.js';
-import {dnsLookup, iwa, readAccessLog, readDelayLog, settleLog, type LogLine} from '../../spec/integration/iwa-env.js';
+import {delayLogSize, dnsLookup, iwa, readAccessLog, readDelayLog, settleLog, type LogLine} from '../../spec/integration/iwa-env.js';
 import {median, pairOf, rotate, roundRatio} from '../measure.js';
 
 export type WebTierSize = {
@@ -71,6 +71,7 @@ export async function webTier(size: WebTierSize) {
 
 	await settleLog();
 	const mark = readAccessLog().size;
+	const delayMark = delayLogSize();
 	const variants: Partial<Record<Variant, () => Promise<unknown>>> = {
 		anon: sequential(session(), `${base}/anon${path}`),
 		ntlm: sequential(session(new ArcGISServerAuth(user, iwa.password)), `${base}/ntlm${path}`),
@@ -120,7 +121,7 @@ export async function webTier(size: WebTierSize) {
 	// Every call, warm-up included, as the access log must show it.
 	const calls = warmUp + rounds.length * size.perRound;
 	const lines = readAccessLog(mark).lines;
-	const proxied = readDelayLog();
+	const proxied = readDelayLog(delayMark);
 	const under = (prefix: string, viaProxy: boolean) => lines.filter(line => line.path.startsWith(`/${prefix}/`) && proxied.has(line.port) === viaProxy);
 	const perRequest = (name: Variant) => median(rounds.flatMap(round => round[name])) / (name.endsWith('InFlight') ? 1 : size.sequential);
 	const has = (name: Variant) => name in variants;

@@ -3,7 +3,7 @@ import {debug, tracing} from '../debug.js';
 import {TokenAuthenticationError} from '../errors.js';
 import {ownError} from '../http/own-error.js';
 import {redactUrl} from '../site/redact.js';
-import type {EarlierSlices, Step} from './step.js';
+import type {EarlierSlices, Step, StepOutcome} from './step.js';
 
 /** The got hooks a handler contributes; usable in `got(url, {hooks})` and `got.extend({hooks})`. */
 export type AuthHooks = Pick<Hooks, 'beforeRequest' | 'beforeRedirect' | 'afterResponse' | 'beforeError'>;
@@ -16,15 +16,20 @@ shallowly per hop and per retry, so a mutation would leak into the copies sharin
 type PipelineState = {
 	/** A redirect led somewhere the handler's authentication must not go; later hops stay bare. */
 	readonly untrusted?: boolean;
-	readonly slices: Readonly<Record<string, unknown>>;
+	/** Each step's slice, at the step's position in the pipeline (an array: no keyed look-ups per request). */
+	readonly slices: readonly unknown[];
 };
 
 type HasContext = {context: Record<string, unknown>};
 
-const EMPTY: PipelineState = {slices: {}};
+const EMPTY: PipelineState = {slices: []};
 
+/**
+Whether a step answered with a promise. Steps answer with native promises (async methods, `.then`):
+`instanceof` spares the hot path a `then` look-up on every slice object.
+*/
 function isPromise<T>(value: T | Promise<T>): value is Promise<T> {
-	return typeof (value as {then?: unknown} | undefined)?.then === 'function';
+	return value instanceof Promise;
 }
 
 /**
@@ -36,43 +41,27 @@ function attach(error: unknown, options: Options | NormalizedOptions, label: str
 	return error instanceof TokenAuthenticationError ? error.forRequest(options, label) : error;
 }
 
-/** Runs a hook's work, attaching whatever it throws or rejects with to the request (see attach). */
-function attached<R>(options: Options | NormalizedOptions, label: string, run: () => R | Promise<R>): R | Promise<R> {
-	let result: R | Promise<R>;
-	try {
-		result = run();
-	} catch (error: unknown) {
-		throw attach(error, options, label);
-	}
+/** The earlier steps' slices of the hook run in progress, looked up by step name (rarely: the client certificate asks). */
+class Earlier implements EarlierSlices {
+	constructor(
+		readonly slices: readonly unknown[],
+		readonly positions: ReadonlyMap<string, number>,
+	) {}
 
-	return isPromise(result)
-		? result.catch((error: unknown) => {
-				throw attach(error, options, label);
-			})
-		: result;
+	slice<T>(step: string): T | undefined {
+		const position = this.positions.get(step);
+		return position === undefined ? undefined : (this.slices[position] as T | undefined);
+	}
 }
 
-/**
-Runs the steps' hook methods in turn, synchronously for as long as each answers synchronously (the
-hot path: a request with a fresh token waits for nothing); from the first promise on, the rest
-follow it. `take` records a step's answer and may end the turn early with a result; `end` gives the
-result when every step has answered.
-*/
-function inTurn<A, R>(steps: readonly Step[], call: (step: Step) => A | Promise<A>, take: (step: Step, answer: A) => R | undefined, end: () => R, from = 0): R | Promise<R> {
-	for (let index = from; index < steps.length; index++) {
-		const step = steps[index]!;
-		const answer = call(step);
-		if (isPromise(answer)) {
-			return answer.then(resolved => take(step, resolved) ?? inTurn(steps, call, take, end, index + 1));
-		}
-
-		const early = take(step, answer);
-		if (early !== undefined) {
-			return early;
-		}
+/** The slices as a new array of `length` (a request's own copy: its state is replaced, never mutated). */
+function copied(slices: readonly unknown[], length: number): unknown[] {
+	const copy = new Array<unknown>(length);
+	for (let index = 0; index < length; index++) {
+		copy[index] = slices[index];
 	}
 
-	return end();
+	return copy;
 }
 
 export type PipelineSettings = {
@@ -92,15 +81,41 @@ step takes off what it put on, and the guard decides whether the next hop is tru
 */
 export function pipelineHooks(steps: readonly Step[], settings: PipelineSettings): AuthHooks {
 	const {key, label} = settings;
+	const count = steps.length;
 	const read = (options: HasContext): PipelineState => (options.context[key] as PipelineState | undefined) ?? EMPTY;
 	const write = (options: HasContext, state: PipelineState): void => {
 		options.context[key] = state;
 	};
 
-	const reversed = [...steps].reverse();
-	// Only the steps that take part in a hook are run in it: a step without the method keeps its slice.
-	const requesters = steps.filter(step => step.beforeRequest !== undefined);
-	const readers = reversed.filter(step => step.afterResponse !== undefined);
+	const positions = new Map(steps.map((step, index) => [step.name, index]));
+	// Only the steps that take part in a hook are run in it (by position): a step without the method keeps its slice.
+	const requesters = steps.flatMap((step, index) => (step.beforeRequest ? [index] : []));
+	const readers = steps.flatMap((step, index) => (step.afterResponse ? [index] : [])).reverse();
+
+	/**
+	Runs the requesters from `from` on, synchronously for as long as each answers synchronously (the
+	hot path: a request with a fresh token, an authenticated connection, waits for nothing); from the
+	first promise on, the rest follow it. Fills `slices` in place.
+	*/
+	const request = (options: NormalizedOptions, url: URL, slices: unknown[], earlier: EarlierSlices, from: number): Promise<void> | undefined => {
+		for (let at = from; at < requesters.length; at++) {
+			const index = requesters[at]!;
+			const answer = steps[index]!.beforeRequest!(options, url, slices[index], earlier);
+			if (isPromise(answer)) {
+				return requestAfter(answer, options, url, slices, earlier, at);
+			}
+
+			slices[index] = answer;
+		}
+
+		return undefined;
+	};
+
+	// Outside the loop: a closure made in it would cost every iteration a context of its own.
+	const requestAfter = async (answer: Promise<unknown>, options: NormalizedOptions, url: URL, slices: unknown[], earlier: EarlierSlices, at: number): Promise<void> => {
+		slices[requesters[at]!] = await answer;
+		return request(options, url, slices, earlier, at + 1);
+	};
 
 	const beforeRequest: BeforeRequestHook = options => {
 		const state = read(options);
@@ -108,34 +123,39 @@ export function pipelineHooks(steps: readonly Step[], settings: PipelineSettings
 			return;
 		}
 
-		const slices: Record<string, unknown> = {...state.slices};
-		const earlier: EarlierSlices = {slice: <T>(name: string) => slices[name] as T | undefined};
-		const url = options.url as URL;
-		return attached(options, label, () =>
-			inTurn(
-				requesters,
-				step => step.beforeRequest!(options, url, slices[step.name], earlier),
-				(step, slice) => {
-					slices[step.name] = slice;
-					return undefined;
-				},
+		const slices = copied(state.slices, count);
+		let pending: Promise<void> | undefined;
+		try {
+			pending = request(options, options.url as URL, slices, new Earlier(slices, positions), 0);
+		} catch (error: unknown) {
+			throw attach(error, options, label);
+		}
+
+		if (pending) {
+			return pending.then(
 				() => {
 					write(options, {slices});
 				},
-			),
-		);
+				(error: unknown) => {
+					throw attach(error, options, label);
+				},
+			);
+		}
+
+		write(options, {slices});
 	};
 
 	const beforeRedirect: BeforeRedirectHook = (options, response) => {
 		const state = read(options);
-		const held = steps.filter(step => state.slices[step.name] !== undefined);
-		if (held.length === 0 && !state.untrusted) {
+		if (!state.untrusted && !state.slices.some(slice => slice !== undefined)) {
 			return;
 		}
 
-		const slices: Record<string, unknown> = {};
-		for (const step of held) {
-			slices[step.name] = step.takeOff ? step.takeOff(options, state.slices[step.name], response) : undefined;
+		const slices = new Array<unknown>(count);
+		for (let index = 0; index < count; index++) {
+			const slice = state.slices[index];
+			const step = steps[index]!;
+			slices[index] = slice !== undefined && step.takeOff ? step.takeOff(options, slice, response) : undefined;
 		}
 
 		const trusted = !state.untrusted && settings.trusts(new URL(response.url), options.url as URL);
@@ -145,6 +165,59 @@ export function pipelineHooks(steps: readonly Step[], settings: PipelineSettings
 		}
 	};
 
+	/**
+	A step's outcome recorded: the slices as they now stand — `slices` (a copy already made), a new
+	copy when the step changed its own or asks for a retry, or undefined while nothing changed.
+	*/
+	const taken = (outcome: StepOutcome<unknown>, index: number, state: PipelineState, slices: unknown[] | undefined): unknown[] | undefined => {
+		if (slices === undefined && outcome.state === state.slices[index] && !('retry' in outcome)) {
+			return undefined;
+		}
+
+		const next = slices ?? copied(state.slices, count);
+		next[index] = outcome.state;
+		return next;
+	};
+
+	/**
+	Runs the readers from `from` on, as `request` runs the requesters. A step's new slice matters only
+	if a step asks for the request to be sent again (that ends the response's turn): the slices are
+	copied only then, or when a step changed its own.
+	*/
+	const respond = (response: Response, retry: Parameters<AfterResponseHook>[1], state: PipelineState, changed: unknown[] | undefined, from: number): Response | Promise<Response> => {
+		let slices = changed;
+		for (let at = from; at < readers.length; at++) {
+			const index = readers[at]!;
+			const answer = steps[index]!.afterResponse!(response, state.slices[index]);
+			if (isPromise(answer)) {
+				return respondAfter(answer, response, retry, state, slices, at);
+			}
+
+			slices = taken(answer, index, state, slices);
+			if ('retry' in answer) {
+				// A step wants the request sent again: that ends this response's turn.
+				return retry({...answer.retry, context: {[key]: {slices: slices ?? state.slices} satisfies PipelineState}, preserveHooks: true});
+			}
+		}
+
+		return response;
+	};
+
+	const respondAfter = async (
+		answer: Promise<StepOutcome<unknown>>,
+		response: Response,
+		retry: Parameters<AfterResponseHook>[1],
+		state: PipelineState,
+		changed: unknown[] | undefined,
+		at: number,
+	): Promise<Response> => {
+		const outcome = await answer;
+		const slices = taken(outcome, readers[at]!, state, changed);
+		return 'retry' in outcome
+			? retry({...outcome.retry, context: {[key]: {slices: slices ?? state.slices} satisfies PipelineState}, preserveHooks: true})
+			: respond(response, retry, state, slices, at + 1);
+	};
+
 	const afterResponse: AfterResponseHook = (response: Response, retry) => {
 		const {options} = response.request;
 		const state = read(options);
@@ -152,27 +225,26 @@ export function pipelineHooks(steps: readonly Step[], settings: PipelineSettings
 			return response;
 		}
 
-		const slices: Record<string, unknown> = {...state.slices};
-		return attached(options, label, () =>
-			inTurn(
-				readers,
-				step => step.afterResponse!(response, slices[step.name]),
-				(step, outcome) => {
-					slices[step.name] = outcome.state;
-					// A step wants the request sent again: that ends this response's turn.
-					return 'retry' in outcome ? retry({...outcome.retry, context: {[key]: {slices} satisfies PipelineState}, preserveHooks: true}) : undefined;
-				},
-				() => response,
-			),
-		);
+		let result: Response | Promise<Response>;
+		try {
+			result = respond(response, retry, state, undefined, 0);
+		} catch (error: unknown) {
+			throw attach(error, options, label);
+		}
+
+		return isPromise(result)
+			? result.catch((error: unknown) => {
+					throw attach(error, options, label);
+				})
+			: result;
 	};
 
 	const beforeError: BeforeErrorHook = received => {
 		let error = ownError(received);
 		const {options} = error;
 		const state = options?.context ? read(options) : EMPTY;
-		for (const step of reversed) {
-			error = step.beforeError?.(error, state.slices[step.name]) ?? error;
+		for (let index = count - 1; index >= 0; index--) {
+			error = steps[index]!.beforeError?.(error, state.slices[index]) ?? error;
 		}
 
 		// A step's own error (a refused client certificate) is told by the handler, as every other.

@@ -7,6 +7,9 @@ const SLASH = 0x2f;
 /** What a URL is to a handler: its own site, an ArcGIS Server outside it (a portal handler's business), or elsewhere. */
 export type Target = {readonly kind: 'site'} | {readonly kind: 'server'; readonly root: string};
 
+/** The one site target: asked for on every request, never changed, so never made anew. */
+const SITE: Target = Object.freeze({kind: 'site'});
+
 /**
 The site a handler serves, bound by its first request as in the Python original — the one place
 that binds it, and the one place that says what a URL is to the handler.
@@ -62,7 +65,7 @@ export class SiteBinding {
 		}
 
 		this.bind(url);
-		return this.onSiteOrigin(url) ? {kind: 'site'} : undefined;
+		return this.onSiteOrigin(url) ? SITE : undefined;
 	}
 
 	/** Whether the URL is on the bound site's origin (or its https upgrade); false before binding. */

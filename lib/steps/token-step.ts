@@ -49,13 +49,15 @@ export class TokenStep implements Step<TokenSlice> {
 	}
 
 	beforeRequest(options: NormalizedOptions, url: URL, slice: TokenSlice | undefined): TokenSlice | undefined | Promise<TokenSlice | undefined> {
-		const target = this.#parts.binding.target(url);
+		const {binding, router} = this.#parts;
+		const target = binding.target(url);
+		// First the site that takes no token (a web tier alone): the usual request there reads no more.
 		// A token the caller put on the request is theirs: the handler does not send a second one.
-		if (!target || (slice?.placement === undefined && hasCallerToken(options))) {
+		if (!target || router.takesNone(url, target) || (slice?.placement === undefined && hasCallerToken(options))) {
 			return slice;
 		}
 
-		const now = this.#parts.router.peek(url, target);
+		const now = router.peek(url, target);
 		if (now === 'none') {
 			return slice;
 		}
@@ -65,7 +67,7 @@ export class TokenStep implements Step<TokenSlice> {
 		}
 
 		const call = {patience: patienceOf(options), agent: options.agent, dnsLookup: options.dnsLookup};
-		return this.#parts.router.tokenFor(url, target, call).then(found => (found ? this.#place(options, url, slice, found) : slice));
+		return router.tokenFor(url, target, call).then(found => (found ? this.#place(options, url, slice, found) : slice));
 	}
 
 	takeOff(options: NormalizedOptions, slice: TokenSlice): TokenSlice {

@@ -72,7 +72,8 @@ export class WebTierStep implements Step<WebSlice> {
 }
 
 function placed(slice: WebSlice | undefined, web: WebState | undefined): WebSlice {
-	return {...slice, web, bound: web?.bound ?? slice?.bound};
+	// Spelled out, not spread: this runs on every request of an authenticated site.
+	return {web, retried: slice?.retried, bound: web?.bound ?? slice?.bound};
 }
 
 function next(slice: WebSlice | undefined, outcome: WebOutcome): StepOutcome<WebSlice> {

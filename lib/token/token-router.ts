@@ -73,6 +73,15 @@ export class TokenRouter {
 		return this.#checked(url, held, token);
 	}
 
+	/**
+	Whether the site is known to take no token where the request goes (a site without token
+	security, e.g. behind the web tier only): nothing to look up, place or check. Without side
+	effects, unlike peek, which checks that a token it finds may travel.
+	*/
+	takesNone(url: URL, target: Target): boolean {
+		return target.kind === 'site' && this.#endpointNow(url, this.#parts.binding.site!) === undefined;
+	}
+
 	/** The token for a request, waiting for a discovery or a login as needed; undefined when it goes without one. */
 	async tokenFor(url: URL, target: Target, call: CallContext): Promise<FoundToken | undefined> {
 		const held = target.kind === 'server' ? await this.#parts.servers?.route(target.root, call) : await this.siteSource(url, this.#parts.binding.site!, call);

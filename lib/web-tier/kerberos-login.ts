@@ -75,10 +75,17 @@ export class KerberosLogin {
 			return this.#withToken(options, url, undefined, undefined);
 		}
 
-		const limit = callerBound(options.agent, url.protocol, DEFAULT_KERBEROS_CONNECTIONS) ?? bound ?? earlier?.bound ?? DEFAULT_KERBEROS_CONNECTIONS;
-		const lease = this.#pool.acquire(url.protocol, limit);
+		// Read once: URL's protocol getter cuts a new string from the href on every read.
+		const {protocol} = url;
+		const limit = callerBound(options.agent, protocol, DEFAULT_KERBEROS_CONNECTIONS) ?? bound ?? earlier?.bound ?? DEFAULT_KERBEROS_CONNECTIONS;
+		const lease = this.#pool.acquire(protocol, limit);
 		const {connection} = lease;
-		options.agent = url.protocol === 'https:' ? {https: connection.agent as never} : {http: connection.agent};
+		const https = protocol === 'https:';
+		// Only when another: got's agent setter checks its value, on every request of the hot path.
+		if ((https ? options.agent.https : options.agent.http) !== connection.agent) {
+			options.agent = https ? {https: connection.agent as never} : {http: connection.agent};
+		}
+
 		if (connection.isAuthenticatedSocket(connection.socket)) {
 			if (this.#binding === 'connection' || !this.#probing) {
 				const probe = this.#binding === 'unknown';
@@ -87,7 +94,7 @@ export class KerberosLogin {
 					delete options.headers.authorization;
 				}
 
-				return {kind: 'kerberos', lease, bound: limit, ...(probe ? {probe} : {})};
+				return probe ? {kind: 'kerberos', lease, bound: limit, probe} : {kind: 'kerberos', lease, bound: limit};
 			}
 		} else if (connection.authenticated) {
 			// Its socket is gone (the server closed it): what goes next authenticates a new one.

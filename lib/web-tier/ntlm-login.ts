@@ -170,9 +170,11 @@ export class NtlmLogin {
 			delete options.headers.authorization;
 		}
 
-		const https = url.protocol === 'https:';
-		const bound = callerBound(options.agent, url.protocol, DEFAULT_NTLM_CONNECTIONS) ?? carried ?? DEFAULT_NTLM_CONNECTIONS;
-		const lease = this.#pool.acquire(url.protocol, bound);
+		// Read once: URL's protocol getter cuts a new string from the href on every read.
+		const {protocol} = url;
+		const https = protocol === 'https:';
+		const bound = callerBound(options.agent, protocol, DEFAULT_NTLM_CONNECTIONS) ?? carried ?? DEFAULT_NTLM_CONNECTIONS;
+		const lease = this.#pool.acquire(protocol, bound);
 		const {agent} = lease.connection;
 		if ((https ? options.agent.https : options.agent.http) !== agent) {
 			options.agent = https ? {https: agent as HttpsAgent} : {http: agent};

@@ -88,13 +88,23 @@ export function readAccessLog(from = 0): {lines: LogLine[]; size: number} {
 	return {lines, size: text.length};
 }
 
-/** The ports of the delay proxy's connections to Apache, as its access log names them (empty without a delay log). */
-export function readDelayLog(): Set<number> {
+/** How long the delay proxy's log is now (a mark for readDelayLog); 0 without a delay log. */
+export function delayLogSize(): number {
+	return iwa?.delayLog ? readFileSync(iwa.delayLog).length : 0;
+}
+
+/**
+The ports of the delay proxy's connections to Apache, as its access log names them (empty without a
+delay log), from the byte offset `from` on: the ports of an earlier run's connections are reused by
+the system for later ones, which a reader of only the later access-log lines must not mistake for
+proxied.
+*/
+export function readDelayLog(from = 0): Set<number> {
 	if (!iwa?.delayLog) {
 		return new Set();
 	}
 
-	const text = readFileSync(iwa.delayLog, 'utf8');
+	const text = readFileSync(iwa.delayLog).subarray(from).toString('utf8');
 	return new Set(
 		text
 			.split('\n')
