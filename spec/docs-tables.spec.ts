@@ -81,4 +81,21 @@ describe('the docs against the code', () => {
 
 		assert.deepEqual(broken, []);
 	});
+
+	it("the package ships the docs its README links to, builds on pack (not on a consumer's install), and TypeDoc shows the README under the package's name", () => {
+		const pkg = JSON.parse(read('package.json')) as {files: string[]; scripts: Record<string, string>; version: string};
+		assert.ok(pkg.files.includes('docs/*.md') && pkg.files.includes('CONTRIBUTING.md'), pkg.files.join());
+		assert.equal(pkg.scripts.prepare, undefined, 'prepare runs at install: npm 11 warns consumers of it');
+		assert.match(pkg.scripts.prepack ?? '', /npm run build/);
+		const typedoc = JSON.parse(read('typedoc.json')) as {readme: string};
+		assert.equal(typedoc.readme, 'README.md');
+		assert.match(read('lib/index.ts'), /@module got-arcgis-auth\n/);
+		assert.match(read('lib/emulator/index.ts'), /@module got-arcgis-auth\/emulator\n/);
+		const sections = [...read('CHANGELOG.md').matchAll(/^## (.+)$/gm)].map(match => match[1]!);
+		assert.ok(sections.includes(pkg.version), `CHANGELOG has no section ${pkg.version}: ${sections.join(', ')}`);
+		assert.ok(
+			sections.every((section, index) => /^\d+\.\d+\.\d+$/.test(section) || (section === 'Unreleased' && index === 0)),
+			sections.join(', '),
+		);
+	});
 });
