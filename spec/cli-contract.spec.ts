@@ -218,3 +218,44 @@ describe('the arcgis-auth CLI in its own words', function () {
 		assert.ok(!/ArcGIS\w*Auth|got-arcgis-auth:/.test(denied.stderr), denied.stderr);
 	});
 });
+
+describe('the arcgis-auth CLI on a slow site', function () {
+	this.timeout(30_000);
+	withoutNock();
+	const emu = useEmulator({latencyMs: 700});
+
+	/** The CLI in this process with standard error a terminal or not. */
+	const atTerminal = async (args: string[], isTTY: boolean) => {
+		const stderr = Object.assign(new PassThrough(), {isTTY});
+		let printed = '';
+		stderr.on('data', chunk => {
+			printed += String(chunk);
+		});
+		const stdin = new PassThrough();
+		stdin.end();
+		const io = {stdout: new PassThrough(), stderr, stdin, env: {ARCGIS_PASSWORD: 'demo1234'}, stopped: new Promise<void>(() => undefined)} as unknown as CliIo;
+		const code = await main(args, io);
+		return {code, printed};
+	};
+
+	it('says it is still waiting after a second, at a terminal only and not with -v', async () => {
+		// Discovery and generateToken take 700 ms each here: the command takes about 1.4 s.
+		const shown = await atTerminal(['token', `${emu.serverUrl}/rest/services`, '-u', 'demo'], true);
+		assert.equal(shown.code, 0);
+		assert.match(shown.printed, /^arcgis-auth: waiting for 127\.0\.0\.1:\d+ \(signing in and asking; Ctrl-C to stop, --timeout to give up sooner\)\.\.\.\n$/);
+		const piped = await atTerminal(['token', `${emu.serverUrl}/rest/services`, '-u', 'demo'], false);
+		assert.equal(piped.printed, '');
+		const verbose = await atTerminal(['request', `${emu.serverUrl}/rest/services?f=json`, '-u', 'demo', '-v'], true);
+		assert.ok(!verbose.printed.includes('waiting for'), verbose.printed);
+	});
+
+	it('says nothing when the answer comes within the second', async () => {
+		emu.setOptions({latencyMs: 0});
+		try {
+			const quick = await atTerminal(['token', `${emu.serverUrl}/rest/services`, '-u', 'demo'], true);
+			assert.deepEqual(quick, {code: 0, printed: ''});
+		} finally {
+			emu.setOptions({latencyMs: 700});
+		}
+	});
+});

@@ -4,6 +4,7 @@ import {parseJsonBody} from '../../token/json-body.js';
 import {AUTH_HELP, AUTH_OPTIONS, clientFor, handlerFor, parse, urlArgument} from '../common-options.js';
 import {EXIT, UsageError} from '../exit-codes.js';
 import type {CliIo} from '../io.js';
+import {slowNotice} from '../slow-notice.js';
 
 export const REQUEST_HELP = `Usage: arcgis-auth request <url> [options]
 
@@ -57,12 +58,13 @@ export async function requestCommand(args: string[], io: CliIo): Promise<number>
 	// -X GET said by the person is kept a GET: the handler's force-POST is for requests nobody chose a method for.
 	const auth = await handlerFor(values, url, io, values.method === undefined ? {} : {forcePost: false});
 	const client = clientFor(auth, values, io);
+	const done = slowNotice(io, url, values.verbose);
 	const response = await client(url, {
 		method,
 		headers,
 		throwHttpErrors: false,
 		...(form.length > 0 && !inQuery ? {form: Object.fromEntries(form)} : {}),
-	});
+	}).finally(done);
 	io.stdout.write(response.body.endsWith('\n') ? response.body : `${response.body}\n`);
 	const parsed = response.body.length < 1024 * 1024 ? parseJsonBody(response.body) : {ok: false as const};
 	const arcgisError = parsed.ok ? readArcGISError(parsed.value) : undefined;

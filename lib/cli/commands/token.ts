@@ -2,6 +2,7 @@ import {TokenAuthenticationError} from '../../errors.js';
 import {AUTH_HELP, AUTH_OPTIONS, clientFor, handlerFor, parse, urlArgument} from '../common-options.js';
 import {EXIT, UsageError} from '../exit-codes.js';
 import type {CliIo} from '../io.js';
+import {slowNotice} from '../slow-notice.js';
 
 export const TOKEN_HELP = `Usage: arcgis-auth token <url> [options]
 
@@ -57,7 +58,8 @@ export async function tokenCommand(args: string[], io: CliIo): Promise<number> {
 	}
 
 	clientFor(auth, values, io);
-	const token = await auth.getToken(url);
+	const done = slowNotice(io, url, values.verbose);
+	const token = await auth.getToken(url).finally(done);
 	if (token === undefined) {
 		throw new TokenAuthenticationError('NO_TOKEN_SECURITY', `${url.origin} does not use tokens (no token security, or the web tier authenticates instead).`, {url});
 	}
