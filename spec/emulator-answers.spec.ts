@@ -67,7 +67,8 @@ describe('the emulator answers as ArcGIS does', () => {
 	it("refuses with ArcGIS's 400 a where clause it does not understand, an unknown field, or none", async () => {
 		const {token} = emu.issueToken();
 		for (const where of ["NAME IN ('Lima')", 'POPULATION > 5', "NAME = 'Lima' OR 1=1", undefined]) {
-			const body = (await http(`${emu.serverUrl}/rest/services/Hosted/Parcels/FeatureServer/0/query`, {searchParams: {...(where === undefined ? {} : {where}), f: 'json', token}})).body as unknown as Features;
+			const body = (await http(`${emu.serverUrl}/rest/services/Hosted/Parcels/FeatureServer/0/query`, {searchParams: {...(where === undefined ? {} : {where}), f: 'json', token}}))
+				.body as unknown as Features;
 			assert.equal(body.error?.code, 400, String(where));
 			assert.equal(body.error?.message, 'Cannot perform query. Invalid query parameters.', String(where));
 		}
