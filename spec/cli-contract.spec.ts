@@ -211,6 +211,12 @@ describe('the arcgis-auth CLI in its own words', function () {
 			inCliWords('ArcGISServerTokenAuth: x answered HTTP 401: the site is behind web-tier authentication. Use ArcGISServerAuth, which speaks Kerberos and NTLM.'),
 			'x answered HTTP 401: the site is behind web-tier authentication. Use --auth server, which speaks Kerberos and NTLM.',
 		);
+		assert.equal(
+			inCliWords('x. The sign-in has ended (the refresh token expired or was revoked): sign in again (arcgis-auth login, or ArcGISPortalOAuthAuth.signIn).'),
+			'x. The sign-in has ended (the refresh token expired or was revoked): sign in again (arcgis-auth login).',
+		);
+		assert.equal(inCliWords('ArcGISPortalSAMLAuth: the login failed at idp.example.com, kept until reset().'), 'the login failed at idp.example.com.');
+		assert.equal(inCliWords('got-arcgis-auth: option redirectUri must be a loopback address'), '--redirect-uri must be a loopback address');
 		const certOnly = await cliProcess(['token', `${emu.serverUrl}/rest/services`, '--cert', CLI_BIN]);
 		assert.equal(certOnly.code, 2);
 		assert.equal(certOnly.stderr, 'arcgis-auth: --cert and --key go together: give both (PEM), or give --pfx instead.\nRun arcgis-auth help token for usage.\n');

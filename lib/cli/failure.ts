@@ -20,6 +20,9 @@ const REWRITES: Array<[RegExp, string]> = [
 	[/\boptions certificate and key go together: give both \(PEM\), or give pfx instead/g, '--cert and --key go together: give both (PEM), or give --pfx instead'],
 	[/give either certificate \+ key or pfx, not both/g, 'give either --cert and --key or --pfx, not both'],
 	[/\boption certificateAuthority\b/g, '--cacert'],
+	[/\(arcgis-auth login, or ArcGISPortalOAuthAuth\.signIn\)/g, '(arcgis-auth login)'],
+	[/, or the option spn\)/g, ')'],
+	[/\boption redirectUri\b/g, '--redirect-uri'],
 	[/\boption callTimeout\b/g, '--timeout'],
 	[/\boption (referer|expiration|client)\b/g, '--$1'],
 ];
