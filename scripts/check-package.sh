@@ -14,7 +14,7 @@ tarball=$(npm pack --silent --pack-destination "$work" | tail -n 1)
 echo "package: $tarball"
 
 # Only what users need: the build, its types, and the documents.
-unexpected=$(tar -tzf "$work/$tarball" | sed 's|^package/||' | grep -vE '^(dist/.*\.(js|d\.ts)|docs/[^/]+\.md|package\.json|README\.md|LICENSE|CHANGELOG\.md|SECURITY\.md|CONTRIBUTING\.md)$' || true)
+unexpected=$(tar -tzf "$work/$tarball" | sed 's|^package/||' | grep -vE '^(dist/.*\.(js|d\.ts)|docs/[^/]+\.md|examples/[^/]+\.(ts|md)|package\.json|README\.md|LICENSE|CHANGELOG\.md|SECURITY\.md|CONTRIBUTING\.md)$' || true)
 if [ -n "$unexpected" ]; then
 	echo "unexpected files in the package:" >&2
 	echo "$unexpected" >&2

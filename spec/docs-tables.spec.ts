@@ -84,7 +84,10 @@ describe('the docs against the code', () => {
 
 	it("the package ships the docs its README links to, builds on pack (not on a consumer's install), and TypeDoc shows the README under the package's name", () => {
 		const pkg = JSON.parse(read('package.json')) as {files: string[]; scripts: Record<string, string>; version: string};
-		assert.ok(pkg.files.includes('docs/*.md') && pkg.files.includes('CONTRIBUTING.md'), pkg.files.join());
+		assert.ok(
+			['docs/*.md', 'CONTRIBUTING.md', 'examples/*.ts', 'examples/README.md'].every(entry => pkg.files.includes(entry)),
+			pkg.files.join(),
+		);
 		assert.equal(pkg.scripts.prepare, undefined, 'prepare runs at install: npm 11 warns consumers of it');
 		assert.match(pkg.scripts.prepack ?? '', /npm run build/);
 		const typedoc = JSON.parse(read('typedoc.json')) as {readme: string};
