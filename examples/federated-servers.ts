@@ -6,7 +6,7 @@ import {settings} from './env.js';
 type Servers = {servers?: Array<{url: string; serverRole: string}>};
 type Catalog = {folders?: string[]; services?: unknown[]};
 
-const {portalUrl, username, password} = settings();
+const {portalUrl, username, password} = settings('ARCGIS_PORTAL_URL');
 const s = createSession({auth: new ArcGISPortalTokenAuth(username, password)});
 const {servers = []} = await s.get(`${portalUrl}/sharing/rest/portals/self/servers?f=json`).json<Servers>();
 for (const server of servers) {

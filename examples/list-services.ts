@@ -4,7 +4,7 @@ import {settings} from './env.js';
 
 type Catalog = {folders?: string[]; services?: Array<{name: string; type: string}>};
 
-const {serverUrl, username, password} = settings();
+const {serverUrl, username, password} = settings('ARCGIS_SERVER_URL');
 const s = createSession({auth: new ArcGISServerTokenAuth(username, password)});
 const root = await s.get(`${serverUrl}/rest/services?f=json`).json<Catalog>();
 const services = [...(root.services ?? [])];

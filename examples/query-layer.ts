@@ -5,7 +5,7 @@ import {settings} from './env.js';
 
 type Features = {features: Array<{attributes: Record<string, unknown>}>};
 
-const {serverUrl, username, password} = settings();
+const {serverUrl, username, password} = settings('ARCGIS_SERVER_URL');
 const client = got.extend({hooks: new ArcGISServerTokenAuth(username, password).hooks});
 const result = await client(`${serverUrl}/rest/services/Hosted/Parcels/FeatureServer/0/query`, {
 	searchParams: {where: '1=1', outFields: '*', resultRecordCount: 3, f: 'json'},

@@ -1,3 +1,10 @@
+/**
+ArcGIS Server, Portal for ArcGIS and ArcGIS Online authentication for got: the handlers,
+`createSession` and `TokenAuthenticationError`.
+
+@packageDocumentation
+@module got-arcgis-auth
+*/
 export {
 	ArcGISServerTokenAuth,
 	ArcGISPortalTokenAuth,

@@ -14,13 +14,27 @@ tarball=$(npm pack --silent --pack-destination "$work" | tail -n 1)
 echo "package: $tarball"
 
 # Only what users need: the build, its types, and the documents.
-unexpected=$(tar -tzf "$work/$tarball" | sed 's|^package/||' | grep -vE '^(dist/.*\.(js|d\.ts)|package\.json|README\.md|LICENSE|CHANGELOG\.md|SECURITY\.md)$' || true)
+unexpected=$(tar -tzf "$work/$tarball" | sed 's|^package/||' | grep -vE '^(dist/.*\.(js|d\.ts)|docs/[^/]+\.md|examples/[^/]+\.(ts|md)|package\.json|README\.md|LICENSE|CHANGELOG\.md|SECURITY\.md|CONTRIBUTING\.md)$' || true)
 if [ -n "$unexpected" ]; then
 	echo "unexpected files in the package:" >&2
 	echo "$unexpected" >&2
 	exit 1
 fi
 echo "contents: $(tar -tzf "$work/$tarball" | wc -l) files, all dist/*.js, dist/*.d.ts and documents"
+
+# The README's and the docs' relative links work in the installed package (node_modules, an
+# editor, the npm page's file view): every one names a file the tarball holds.
+broken=$(cd "$work" && mkdir -p links && tar -xzf "$tarball" -C links && cd links/package && for doc in README.md docs/*.md; do
+	grep -oE '\]\([^)#[:space:]]+' "$doc" | sed 's/^](//' | grep -vE '^[a-z]+:' | while read -r target; do
+		[ -e "$(dirname "$doc")/$target" ] || echo "$doc: $target"
+	done
+done)
+if [ -n "$broken" ]; then
+	echo "links to files the package does not hold:" >&2
+	echo "$broken" >&2
+	exit 1
+fi
+echo "links: every relative link of README.md and docs/ resolves inside the package"
 
 # The shipped types are the public API and nothing more (issue 13): what lib/ marks @internal is
 # stripped (tsconfig.build.json's stripInternal). The names are read from lib/ itself, so a new
@@ -68,7 +82,14 @@ consumer=$work/consumer
 mkdir -p "$consumer"
 cd "$consumer"
 echo '{"name":"consumer","version":"1.0.0","private":true}' > package.json
-npm install --no-audit --no-fund --loglevel=error "$work/$tarball" >/dev/null
+# A consumer's install prints no warning of ours (npm 11 warns of install scripts such as prepare).
+install_log=$(npm install --no-audit --no-fund "$work/$tarball" 2>&1)
+if echo "$install_log" | grep -q 'install-scripts'; then
+	echo "installing the tarball warns of install scripts:" >&2
+	echo "$install_log" >&2
+	exit 1
+fi
+echo "install: no install-scripts warning for a consumer"
 
 cat > esm.mjs <<'JS'
 import got from 'got';

@@ -209,7 +209,7 @@ describe('arcgis-auth login, logout and status (OAuth sign-ins kept for token an
 			[['login', emu.portalUrl], /login needs --client-id/],
 			[['login', 'not a url', '--client-id', 'demo-app'], /option portal must be the portal's URL/],
 			[['login', emu.portalUrl, '--client-id', 'demo-app', '--expiration', 'soon'], /--expiration must be a whole number of minutes/],
-			[['login', emu.portalUrl, '--client-id', 'demo-app', '--redirect-uri', 'https://example.com/cb'], /redirectUri must be/],
+			[['login', emu.portalUrl, '--client-id', 'demo-app', '--redirect-uri', 'https://example.com/cb'], /^arcgis-auth: --redirect-uri must be /],
 			[['logout'], /logout takes exactly one portal URL/],
 			[['token', `${emu.portalUrl}/sharing/rest/portals/self`, '--auth', 'oauth'], /no kept sign-in serves/],
 		];

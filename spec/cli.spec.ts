@@ -18,7 +18,7 @@ describe('the arcgis-auth CLI', function () {
 	it('prints a token, its expiry and ssl, with the password from --password-stdin', async () => {
 		const run = await cliProcess(['token', `${emu.serverUrl}/rest/services`, '-u', 'demo', '--password-stdin'], {stdin: 'demo1234\n'});
 		assert.equal(run.code, 0, run.stderr);
-		assert.match(run.stdout, /^token: {3}\S+\nexpires: \d{4}-\d\d-\d\dT.*Z\nssl: {5}false\n$/);
+		assert.match(run.stdout, /^token: {3}\S+\nexpires: \d{4}-\d\d-\d\dT.*Z\nssl: {5}false\nbound: {3}client=referer, Referer: got-arcgis-auth \(send that header with the token\)\n$/);
 	});
 
 	it('prints JSON with --json, the password from ARCGIS_PASSWORD and the user from ARCGIS_USERNAME', async () => {

@@ -27,8 +27,14 @@ describe('examples/ against the emulator', function () {
 		return stdout;
 	};
 
-	it('list-services.ts lists every service, folders included', async () => {
-		assert.equal(await example('list-services.ts'), 'SampleWorldCities (MapServer)\nHosted/Parcels (FeatureServer)\nHosted/Parcels (FeatureServer)\n');
+	const failing = async (name: string, extra: Record<string, string> = {}) =>
+		example(name, extra).then(
+			stdout => ({code: 0, stdout, stderr: ''}),
+			(error: {code: number; stdout: string; stderr: string}) => ({code: error.code, stdout: error.stdout, stderr: error.stderr}),
+		);
+
+	it('list-services.ts lists every service once, folders included', async () => {
+		assert.equal(await example('list-services.ts'), 'SampleWorldCities (MapServer)\nGeometry (GeometryServer)\nHosted/Parcels (FeatureServer)\n');
 	});
 
 	it('query-layer.ts prints three features', async () => {
@@ -38,7 +44,28 @@ describe('examples/ against the emulator', function () {
 	});
 
 	it('portal-users.ts creates a user and promotes it', async () => {
-		assert.equal(await example('portal-users.ts', {NEW_USER: 'jdoe'}), 'invited jdoe: true\njdoe is now org_publisher\n');
+		assert.equal(await example('portal-users.ts', {NEW_USER: 'jdoe'}), 'invited jdoe\njdoe is now org_publisher\n');
+	});
+
+	it('portal-users.ts run a second time says the user exists and exits 4 (not "invited: false" and 0)', async () => {
+		await example('portal-users.ts', {NEW_USER: 'twice'});
+		const again = await failing('portal-users.ts', {NEW_USER: 'twice'});
+		assert.equal(again.code, 4);
+		assert.equal(again.stdout, '');
+		assert.equal(again.stderr, 'could not invite twice: {"success":false,"notInvited":["twice"]} (does the user exist already? set NEW_USER)\n');
+	});
+
+	it('says in one line what is missing or wrong: an unset or bad URL (exit 2), a wrong password (exit 3), an unreachable site (exit 4)', async () => {
+		const unset = await failing('list-services.ts', {ARCGIS_SERVER_URL: ''});
+		assert.deepEqual([unset.code, unset.stderr], [2, 'Set ARCGIS_SERVER_URL (see examples/README.md).\n']);
+		const bad = await failing('query-layer.ts', {ARCGIS_SERVER_URL: 'gis.example.com/arcgis'});
+		assert.deepEqual([bad.code, bad.stderr], [2, 'ARCGIS_SERVER_URL must be an http:// or https:// URL such as https://gis.example.com/arcgis, got "gis.example.com/arcgis".\n']);
+		const wrong = await failing('list-services.ts', {ARCGIS_PASSWORD: 'not-it'});
+		assert.equal(wrong.code, 3);
+		assert.match(wrong.stderr, /^INVALID_CREDENTIALS: ArcGISServerTokenAuth: [^\n]*\n$/);
+		const away = await failing('export-token.ts', {ARCGIS_PORTAL_URL: 'http://127.0.0.1:1/portal'});
+		assert.equal(away.code, 4);
+		assert.match(away.stderr, /^NETWORK_ERROR: [^\n]*ECONNREFUSED[^\n]*\n$/);
 	});
 
 	it('stop-start-service.ts stops and starts a service', async () => {

@@ -1,6 +1,12 @@
 #!/usr/bin/env node
+import {warningLine} from './failure.js';
 import {main} from './main.js';
 
+// Warnings as one line in the CLI's words, not Node's `(node:PID) [CODE] ... (Use node --trace-warnings ...)`.
+process.removeAllListeners('warning');
+process.on('warning', warning => {
+	process.stderr.write(warningLine(warning));
+});
 const stopped = new Promise<void>(resolve => {
 	process.once('SIGINT', () => resolve());
 	process.once('SIGTERM', () => resolve());

@@ -1,4 +1,4 @@
-import {parseArgs, type ParseArgsConfig} from 'node:util';
+import type {ParseArgsConfig} from 'node:util';
 import type {Got} from 'got';
 import {setDebugSink} from '../debug.js';
 import type {ArcGISAuthBase} from '../handlers/arcgis-auth-base.js';
@@ -7,6 +7,7 @@ import {redactUrl} from '../site/redact.js';
 import {UsageError} from './exit-codes.js';
 import {AUTH_KINDS, makeHandler, resolveAuthKind, type AuthKind} from './handler-choice.js';
 import type {CliIo} from './io.js';
+import type {AuthOptions} from '../options.js';
 import {obtainPassword} from './password.js';
 import {storedSignInHandler} from './sign-ins/stored-session.js';
 import {TLS_HELP, TLS_OPTIONS, tlsOptionsFrom} from './tls-files.js';
@@ -19,6 +20,7 @@ export const AUTH_OPTIONS = {
 	insecure: {type: 'boolean', short: 'k', default: false},
 	'allow-http': {type: 'boolean', default: false},
 	verbose: {type: 'boolean', short: 'v', default: false},
+	timeout: {type: 'string', default: '30'},
 	help: {type: 'boolean', short: 'h', default: false},
 	...TLS_OPTIONS,
 } as const satisfies ParseArgsConfig['options'];
@@ -31,19 +33,11 @@ export const AUTH_HELP = `  -u, --user NAME      username (or ARCGIS_USERNAME); 
   -k, --insecure       do not verify TLS certificates
       --allow-http     allow credentials and tokens over plain http to a non-loopback host
 ${TLS_HELP}
+      --timeout S      give up on the site after S seconds (default 30): each login call, and the request
   -v, --verbose        show the authentication steps on standard error (never a secret)
   -h, --help           this help`;
 
-/** Parses a command's arguments; any mistake is a UsageError (exit 2). */
-type Parsed<T extends NonNullable<ParseArgsConfig['options']>> = ReturnType<typeof parseArgs<{args: string[]; options: T; allowPositionals: true; strict: true}>>;
-
-export function parse<T extends NonNullable<ParseArgsConfig['options']>>(args: string[], options: T): Parsed<T> {
-	try {
-		return parseArgs({args, options, allowPositionals: true, strict: true});
-	} catch (error: unknown) {
-		throw new UsageError(error instanceof Error ? error.message : String(error));
-	}
-}
+export {parse} from './parse-args.js';
 
 export function urlArgument(positionals: string[], command: string): URL {
 	const [first, ...rest] = positionals;
@@ -51,22 +45,39 @@ export function urlArgument(positionals: string[], command: string): URL {
 		throw new UsageError(`${command} takes exactly one URL.`);
 	}
 
+	let url: URL;
 	try {
-		return new URL(first);
+		url = new URL(first);
 	} catch {
 		throw new UsageError(`not a URL: ${first}`);
 	}
+
+	if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+		throw new UsageError(`${command} takes an http:// or https:// URL, not ${url.protocol}//.`);
+	}
+
+	return url;
 }
 
-type AuthValues = {user?: string; auth?: string; 'password-stdin'?: boolean; insecure?: boolean; 'allow-http'?: boolean; verbose?: boolean} & Parameters<typeof tlsOptionsFrom>[0];
+/** --timeout in milliseconds. */
+export function timeoutMs(values: {timeout?: string}): number {
+	const seconds = Number(values.timeout ?? '30');
+	if (!Number.isFinite(seconds) || seconds <= 0) {
+		throw new UsageError(`--timeout takes a number of seconds above 0, got ${JSON.stringify(values.timeout)}.`);
+	}
+
+	return Math.ceil(seconds * 1000);
+}
+
+type AuthValues = {user?: string; auth?: string; timeout?: string; 'password-stdin'?: boolean; insecure?: boolean; 'allow-http'?: boolean; verbose?: boolean} & Parameters<typeof tlsOptionsFrom>[0];
 
 /** The handler the options ask for (undefined for --auth none), with the password obtained safely. */
-export async function handlerFor(values: AuthValues, url: URL, io: CliIo): Promise<ArcGISAuthBase | undefined> {
+export async function handlerFor(values: AuthValues, url: URL, io: CliIo, extra: AuthOptions = {}): Promise<ArcGISAuthBase | undefined> {
 	if (!AUTH_KINDS.includes(values.auth as AuthKind)) {
 		throw new UsageError(`--auth must be one of ${AUTH_KINDS.join(', ')}.`);
 	}
 
-	const options = {verify: !values.insecure, allowHttp: values['allow-http'] ?? false};
+	const options = {verify: !values.insecure, allowHttp: values['allow-http'] ?? false, callTimeout: timeoutMs(values)};
 	if (values.auth === 'oauth' || (values.auth === 'auto' && values.user === undefined)) {
 		const signedIn = await storedSignInHandler(url, io, options);
 		if (signedIn) {
@@ -85,12 +96,12 @@ export async function handlerFor(values: AuthValues, url: URL, io: CliIo): Promi
 
 	const username = values.user ?? io.env.ARCGIS_USERNAME;
 	const password = username === undefined ? undefined : await obtainPassword({passwordStdin: values['password-stdin'] ?? false, env: io.env, stdin: io.stdin, stderr: io.stderr}, username);
-	return makeHandler(kind, username, password, {...options, ...tlsOptionsFrom(values, io.env)});
+	return makeHandler(kind, username, password, {...options, ...extra, ...tlsOptionsFrom(values, io.env)});
 }
 
 /** A session for the command: the handler's hooks, and with -v a trace of steps and requests. */
 export function clientFor(auth: ArcGISAuthBase | undefined, values: AuthValues, io: CliIo): Got {
-	const session = createSession({...(auth ? {auth} : {}), verify: !values.insecure});
+	const session = createSession({...(auth ? {auth} : {}), verify: !values.insecure}).extend({timeout: {request: timeoutMs(values)}});
 	if (!values.verbose) {
 		return session;
 	}

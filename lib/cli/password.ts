@@ -3,13 +3,17 @@ import {UsageError} from './exit-codes.js';
 
 export type PasswordSource = {passwordStdin: boolean; env: NodeJS.ProcessEnv; stdin: NodeJS.ReadStream; stderr: NodeJS.WriteStream};
 
-async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
+/** The first line of a stream (or all of it, when it has no newline): at a terminal, Enter ends it. */
+async function readLine(stream: NodeJS.ReadableStream): Promise<string> {
 	let text = '';
 	for await (const chunk of stream) {
 		text += String(chunk);
+		if (text.includes('\n')) {
+			break;
+		}
 	}
 
-	return text;
+	return text.split(/\r?\n/)[0]!;
 }
 
 /**
@@ -18,7 +22,12 @@ list): `--password-stdin`, then `ARCGIS_PASSWORD`, then a prompt that does not e
 */
 export async function obtainPassword(source: PasswordSource, username: string): Promise<string> {
 	if (source.passwordStdin) {
-		const text = (await readAll(source.stdin)).replace(/\r?\n$/, '');
+		if (source.stdin.isTTY) {
+			// At a terminal nothing would say the command waits: it reads one line (which the terminal shows).
+			source.stderr.write(`--password-stdin: type the password for ${username} and press Enter (it is shown; leave out --password-stdin for a hidden prompt).\n`);
+		}
+
+		const text = await readLine(source.stdin);
 		if (text === '') {
 			throw new UsageError('--password-stdin read an empty password.');
 		}

@@ -1,3 +1,9 @@
+/**
+The ArcGIS Server + Portal emulator on loopback, for tests and the demo: `startEmulator`.
+
+@packageDocumentation
+@module got-arcgis-auth/emulator
+*/
 import {createServer, type IncomingMessage, type Server, type ServerResponse} from 'node:http';
 import {createServer as createHttpsServer} from 'node:https';
 import type {AddressInfo, Socket} from 'node:net';

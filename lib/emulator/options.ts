@@ -35,7 +35,7 @@ export type OAuthInfoStyle = 'one-line' | 'multi-line' | 'nested';
 /** How the emulator answers an invalid or missing token. */
 export type ErrorStyle = 'json' | 'status';
 
-/** Options of {@link startEmulator}; every one is optional and can change at run time through `setOptions`. */
+/** Options of {@link startEmulator}, every one optional; all but `port`, `host`, `https` and `clientCertificates` (fixed at start) can change at run time through `setOptions`. */
 export type EmulatorOptions = {
 	/** Port on 127.0.0.1; 0 (default) picks a free one. */
 	port?: number;

@@ -117,6 +117,10 @@ export async function emulatorCommand(args: string[], io: CliIo): Promise<number
 		emulator = await startEmulator(options);
 	} catch (error: unknown) {
 		// The emulator checks its options (federated server names...): a usage error here.
+		if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+			throw new UsageError(`port ${options.port} on 127.0.0.1 is in use: choose another --port, or leave --port out for a free one.`);
+		}
+
 		throw error instanceof TypeError ? new UsageError(error.message) : error;
 	}
 

@@ -1,7 +1,7 @@
 import {requireToken, signedInUser, type EmulatorContext, type Route} from '../context.js';
 import {exchangeToken, generateToken} from '../login.js';
 import type {EmulatorRequest} from '../request.js';
-import {json, restError, type Reply} from '../responses.js';
+import {json, restError, withStatus, type Reply} from '../responses.js';
 
 const PORTAL_ID = '0123456789ABCDEF';
 
@@ -14,6 +14,19 @@ function usersOnly(request: EmulatorRequest, context: EmulatorContext): Reply | 
 	return context.tokens.appOf(request.token) === undefined
 		? undefined
 		: restError(403, 'You do not have permissions to access this resource or perform this operation.', [], {messageCode: 'GWM_0003'});
+}
+
+/**
+requireToken for the portal: a token the standalone server minted (its tokens/ or admin/) is not the
+portal's, and a real portal answers it 498 — a script must not get through here with the wrong token.
+*/
+function requirePortalToken(request: EmulatorRequest, context: EmulatorContext): Reply | undefined {
+	const kind = context.tokens.kindOf(request.token);
+	if ((kind === 'server' || kind === 'admin') && request.certificateUser === undefined && !(context.options.webTier && request.headers.authorization)) {
+		return withStatus(restError(498, 'Invalid token.'), 498, context.options.errorsAs);
+	}
+
+	return requireToken(request, context);
 }
 
 /** What portals/self says of the app that holds the token, as ArcGIS's `appInfo` (the app's "owner" is the emulator's first user). */
@@ -48,14 +61,14 @@ export const portalRoutes: Route = (request, context) => {
 	if (rest === '/portals/self') {
 		context.stats.count('portal.self');
 		// Anonymous access is allowed here; only a signed-in caller gets `user`, and an app's token `appInfo` instead.
-		const valid = requireToken(request, context) === undefined;
+		const valid = requirePortalToken(request, context) === undefined;
 		const owner = valid ? signedInUser(request, context) : undefined;
 		const user = owner === undefined ? undefined : {username: owner, role: context.portalUsers.get(owner)?.role ?? 'org_admin'};
 		const app = valid ? context.tokens.appOf(request.token) : undefined;
 		return json({id: PORTAL_ID, name: 'Emulated Portal', allSSL: context.options.ssl, supportsOAuth: true, ...(user ? {user} : {}), ...(app ? {appInfo: appInfo(app, context)} : {})});
 	}
 
-	const denied = requireToken(request, context) ?? usersOnly(request, context);
+	const denied = requirePortalToken(request, context) ?? usersOnly(request, context);
 	if (rest === '/community/self') {
 		context.stats.count('portal.communitySelf');
 		if (denied) {

@@ -2,6 +2,7 @@ import {requireToken, type Route} from '../context.js';
 import {serverKey} from '../token-store.js';
 import {generateToken} from '../login.js';
 import {json, type Reply} from '../responses.js';
+import {applyWhere} from './where.js';
 
 const FEATURES = [
 	{id: 1, name: 'Zürich', x: 8.5417, y: 47.3769},
@@ -12,12 +13,22 @@ const FEATURES = [
 ];
 
 function query(request: Parameters<Route>[0]): Reply {
+	const selected = applyWhere(
+		request.param('where'),
+		FEATURES.map(row => ({OBJECTID: row.id, NAME: row.name})),
+	);
+	if (!Array.isArray(selected)) {
+		return selected;
+	}
+
+	const ids = new Set(selected.map(row => row.OBJECTID));
+	const matching = FEATURES.filter(row => ids.has(row.id));
 	if (request.param('returnCountOnly') === 'true') {
-		return json({count: FEATURES.length});
+		return json({count: matching.length});
 	}
 
 	const limit = Number(request.param('resultRecordCount'));
-	const rows = Number.isFinite(limit) && limit > 0 ? FEATURES.slice(0, limit) : FEATURES;
+	const rows = Number.isFinite(limit) && limit > 0 ? matching.slice(0, limit) : matching;
 	return json({
 		objectIdFieldName: 'OBJECTID',
 		geometryType: 'esriGeometryPoint',
@@ -70,21 +81,17 @@ function serverAt(name: string, federated: boolean): Route {
 				json({
 					currentVersion: 11.3,
 					folders: ['Hosted'],
+					// The root lists the root folder's services only; Hosted/Parcels is listed by its folder.
 					services: [
 						{name: 'SampleWorldCities', type: 'MapServer'},
-						{name: 'Hosted/Parcels', type: 'FeatureServer'},
+						{name: 'Geometry', type: 'GeometryServer'},
 					],
 				})
 			);
 		}
 
 		if (rest === '/rest/services/hosted') {
-			// A folder without its trailing slash: ArcGIS (through IIS) answers 301 to the slashed path.
-			if (!request.url.pathname.endsWith('/')) {
-				context.stats.count('redirect.trailingSlash');
-				return {status: 301, headers: [['location', `${request.url.pathname}/${request.url.search}`]]};
-			}
-
+			// A folder answers with or without its trailing slash, as ArcGIS Server does (no redirect).
 			context.stats.count(`${counter}folder`);
 			return denied ?? json({currentVersion: 11.3, folders: [], services: [{name: 'Hosted/Parcels', type: 'FeatureServer'}]});
 		}
