@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import {createServer as createHttpServer} from 'node:http';
 import {createServer, type Server} from 'node:net';
 import {PassThrough} from 'node:stream';
 import type {CliIo} from '../lib/cli/io.js';
@@ -6,6 +7,7 @@ import {main} from '../lib/cli/main.js';
 import {CLI_BIN, cli, cliProcess} from './helpers/cli-run.js';
 import {useEmulator} from './helpers/emulator.js';
 import {withoutNock} from './helpers/local-site.js';
+import {LoopbackListener} from './helpers/loopback-server.js';
 
 /** The exit-code contract (0 ok, 2 usage, 3 authentication, 4 HTTP/ArcGIS or unreachable) and the CLI's own words, as a shell meets them. */
 describe('the arcgis-auth CLI contract', function () {
@@ -180,7 +182,21 @@ describe('the arcgis-auth CLI in its own words', function () {
 	});
 
 	it('prints a warning as one line that names flags, not Node\'s "(node:PID) [CODE]" text', async () => {
-		const run = await cliProcess(['request', `${web.serverUrl}/rest/services?f=json`]);
+		// A site behind NTLM alone: with no -u there is nothing to answer it with, whether or not the
+		// optional kerberos package is installed (Negotiate would try a ticket first and fail otherwise).
+		const ntlmOnly = createHttpServer((_request, response) => {
+			response.writeHead(401, {'www-authenticate': 'NTLM', 'content-type': 'text/html'});
+			response.end('<html>401</html>');
+		});
+		const listener = new LoopbackListener(ntlmOnly);
+		const port = await listener.listen();
+		let run;
+		try {
+			run = await cliProcess(['request', `http://127.0.0.1:${port}/arcgis/rest/services?f=json`]);
+		} finally {
+			await listener.close();
+		}
+
 		assert.equal(run.code, 4);
 		assert.match(
 			run.stderr,
