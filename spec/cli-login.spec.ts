@@ -75,7 +75,13 @@ describe('arcgis-auth login, logout and status (OAuth sign-ins kept for token an
 		assert.equal((await loginOob()).run.code, 0);
 		const token = await cli(['token', `${emu.portalUrl}/sharing/rest/portals/self`, '--json'], {env});
 		assert.equal(token.code, 0, token.stderr);
-		const printed = JSON.parse(token.stdout) as {token: string};
+		const printed = JSON.parse(token.stdout) as {token: string; client: string | null; referer?: string};
+		assert.equal(printed.client, null, 'an OAuth access token is bound to nothing');
+		assert.equal(printed.referer, undefined);
+		assert.match((await cli(['token', `${emu.portalUrl}/sharing/rest/portals/self`], {env})).stdout, /\nbound: {3}nothing \(an OAuth access token: no Referer or address needed\)\n$/);
+		// A federated server's token, made from it with generateToken, is bound as a password login's.
+		const server = JSON.parse((await cli(['token', `${emu.federatedServerUrls[0]!}/rest/services`, '--json'], {env})).stdout) as {client: string; referer?: string};
+		assert.deepEqual([server.client, server.referer], ['referer', 'got-arcgis-auth']);
 		const self = await got(`${emu.portalUrl}/sharing/rest/portals/self`, {searchParams: {f: 'json', token: printed.token}}).json<{user?: {username: string}}>();
 		assert.equal(self.user?.username, 'demo');
 		// A federated server, found through its rest/info owningSystemUrl: a server token from the access token.
@@ -83,7 +89,7 @@ describe('arcgis-auth login, logout and status (OAuth sign-ins kept for token an
 		assert.equal(services.code, 0, services.stderr);
 		assert.equal((JSON.parse(services.stdout) as {services?: unknown[]}).services?.length, 2);
 		assert.equal(emu.stats.failedLogins, 0);
-		assert.equal(emu.stats.counts['portal.oauth2.token.refresh_token'], 2, 'one access token per command');
+		assert.equal(emu.stats.counts['portal.oauth2.token.refresh_token'], 4, 'one access token per command');
 		// -v shows the steps, never the refresh token or the access token.
 		const refreshToken = stored().signIns[0]!.refreshToken!;
 		const verbose = await cli(['request', `${emu.portalUrl}/sharing/rest/community/self?f=json`, '-v'], {env});

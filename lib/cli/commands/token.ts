@@ -1,4 +1,6 @@
 import {TokenAuthenticationError} from '../../errors.js';
+import {ArcGISPortalOAuthAuth} from '../../handlers/portal-oauth-auth.js';
+import {ArcGISPortalSAMLAuth} from '../../handlers/portal-saml-auth.js';
 import {AUTH_HELP, AUTH_OPTIONS, clientFor, handlerFor, parse, urlArgument} from '../common-options.js';
 import {EXIT, UsageError} from '../exit-codes.js';
 import type {CliIo} from '../io.js';
@@ -64,9 +66,16 @@ export async function tokenCommand(args: string[], io: CliIo): Promise<number> {
 		throw new TokenAuthenticationError('NO_TOKEN_SECURITY', `${url.origin} does not use tokens (no token security, or the web tier authenticates instead).`, {url});
 	}
 
-	const referer = binding.client === 'referer' ? binding.referer : undefined;
-	const result = {token, expires: auth.expires?.toISOString() ?? null, ssl: auth.ssl ?? false, client: binding.client, ...(referer ? {referer} : {})};
-	const bound = referer ? `client=referer, Referer: ${referer} (send that header with the token)` : "client=requestip (works only from this machine's IP address)";
+	// A kept OAuth sign-in's own access token is bound to nothing; a federated server's token made from
+	// it (generateToken with serverUrl) is bound as the options say, like a password login's.
+	const oauthAccess = (auth instanceof ArcGISPortalOAuthAuth || auth instanceof ArcGISPortalSAMLAuth) && token === auth.token;
+	const referer = !oauthAccess && binding.client === 'referer' ? binding.referer : undefined;
+	const result = {token, expires: auth.expires?.toISOString() ?? null, ssl: auth.ssl ?? false, client: oauthAccess ? null : binding.client, ...(referer ? {referer} : {})};
+	const bound = oauthAccess
+		? 'nothing (an OAuth access token: no Referer or address needed)'
+		: referer
+			? `client=referer, Referer: ${referer} (send that header with the token)`
+			: "client=requestip (works only from this machine's IP address)";
 	io.stdout.write(values.json ? `${JSON.stringify(result)}\n` : `token:   ${result.token}\nexpires: ${result.expires}\nssl:     ${result.ssl}\nbound:   ${bound}\n`);
 	return EXIT.ok;
 }
