@@ -1,5 +1,5 @@
-import {lookup, type LookupAddress, type LookupOptions} from 'node:dns';
 import {readFileSync} from 'node:fs';
+import {loopbackLookup} from './loopback-lookup.js';
 
 /** The environment scripts/iwa/up.sh writes, or undefined when it is not up. */
 export const iwa = process.env.IWA_BASE_URL
@@ -25,19 +25,7 @@ export const iwa = process.env.IWA_BASE_URL
 export const HOW_TO_ENABLE = 'IWA integration specs skipped: run scripts/iwa/up.sh (and scripts/iwa/kerberos-module.sh), then `. .iwa/env` (or $IWA_DIR/env) before npm test.';
 
 /** The test host name is not in DNS: resolve it to 127.0.0.1 for these requests only. */
-export function dnsLookup(hostname: string, options: LookupOptions, callback: (error: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void): void {
-	if (iwa && hostname === iwa.host) {
-		if (options.all) {
-			callback(null, [{address: '127.0.0.1', family: 4}]);
-		} else {
-			callback(null, '127.0.0.1', 4);
-		}
-
-		return;
-	}
-
-	lookup(hostname, options, callback as never);
-}
+export const dnsLookup = loopbackLookup(hostname => iwa !== undefined && hostname === iwa.host);
 
 export type LogLine = {
 	/** The client's port (%{remote}p): one per TCP connection. */

@@ -1,5 +1,5 @@
-import {lookup, type LookupAddress, type LookupOptions} from 'node:dns';
 import {readFileSync} from 'node:fs';
+import {loopbackLookup} from './loopback-lookup.js';
 
 /** One of the two IdPs scripts/saml/up.sh runs. */
 export type SamlIdp = {ssoUrl: string; entityId: string};
@@ -23,20 +23,8 @@ export const saml = process.env.SAML_KERBEROS_IDP_SSO_URL
 
 export const HOW_TO_ENABLE = 'run scripts/iwa/up.sh, then scripts/saml/up.sh (same IWA_DIR), then `. .saml/env` (or $SAML_DIR/env) before npm test.';
 
-/** The IdP's host name is in no DNS: resolve it to 127.0.0.1 for these requests only. */
-export function dnsLookup(hostname: string, options: LookupOptions, callback: (error: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void): void {
-	if (saml && hostname === saml.host) {
-		if (options.all) {
-			callback(null, [{address: '127.0.0.1', family: 4}]);
-		} else {
-			callback(null, '127.0.0.1', 4);
-		}
-
-		return;
-	}
-
-	lookup(hostname, options, callback as never);
-}
+/** The test host name is not in DNS: resolve it to 127.0.0.1 for these requests only. */
+export const dnsLookup = loopbackLookup(hostname => saml !== undefined && hostname === saml.host);
 
 const ENTITIES: Record<string, string> = {amp: '&', lt: '<', gt: '>', quot: '"', apos: "'"};
 
