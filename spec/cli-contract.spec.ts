@@ -177,7 +177,7 @@ describe('the arcgis-auth CLI in its own words', function () {
 		assert.equal(run.code, 4);
 		assert.match(
 			run.stderr,
-			/^arcgis-auth: NETWORK_ERROR: Could not reach https:\/\/127\.0\.0\.1:\d+\/arcgis\/rest\/info\?f=json: self-signed certificate\nThe site's TLS certificate was not accepted \(DEPTH_ZERO_SELF_SIGNED_CERT\): give --cacert FILE with the certificate authority that signed it, or -k to skip verification \(for testing only\)\.\n$/,
+			/^arcgis-auth: NETWORK_ERROR: Could not reach https:\/\/127\.0\.0\.1:\d+\/arcgis\/rest\/info\?f=json: self-signed certificate[^\n]*\nThe site's TLS certificate was not accepted \(DEPTH_ZERO_SELF_SIGNED_CERT\): give --cacert FILE with the certificate authority that signed it, or -k to skip verification \(for testing only\)\.\n$/,
 		);
 	});
 

@@ -101,7 +101,10 @@ export async function handlerFor(values: AuthValues, url: URL, io: CliIo, extra:
 
 /** A session for the command: the handler's hooks, and with -v a trace of steps and requests. */
 export function clientFor(auth: ArcGISAuthBase | undefined, values: AuthValues, io: CliIo): Got {
-	const session = createSession({...(auth ? {auth} : {}), verify: !values.insecure}).extend({timeout: {request: timeoutMs(values)}});
+	// No hidden retries: a command fails at once with the site's own error (got retries GETs on network
+	// errors with back-off, and on Node 24 its last retry reports ERR_SOCKET_CLOSED_BEFORE_CONNECTION
+	// in place of the ECONNREFUSED that happened).
+	const session = createSession({...(auth ? {auth} : {}), verify: !values.insecure}).extend({timeout: {request: timeoutMs(values)}, retry: {limit: 0}});
 	if (!values.verbose) {
 		return session;
 	}

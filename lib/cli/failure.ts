@@ -51,7 +51,7 @@ const TLS_CODES = new Set([
 function causeCode(error: unknown): string | undefined {
 	for (let current = error, depth = 0; current instanceof Error && depth < 5; current = current.cause, depth++) {
 		const {code} = current as {code?: unknown};
-		if (typeof code === 'string' && (TLS_CODES.has(code) || /^E[A-Z]+$/.test(code))) {
+		if (typeof code === 'string' && (TLS_CODES.has(code) || /^E[A-Z]+$/.test(code) || code.startsWith('ERR_SOCKET_'))) {
 			return code;
 		}
 	}
@@ -84,7 +84,8 @@ export function exitCodeFor(error: unknown): number {
 		return error.code === 'NETWORK_ERROR' ? EXIT.http : EXIT.authentication;
 	}
 
-	return error instanceof RequestError ? EXIT.http : 1;
+	// A socket that failed under got (its retries can surface Node's own error) is the site not reached.
+	return error instanceof RequestError || causeCode(error)?.startsWith('ERR_SOCKET_') ? EXIT.http : 1;
 }
 
 /**
