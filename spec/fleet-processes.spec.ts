@@ -97,6 +97,21 @@ describe('RedisTokenStore: a fleet of child processes against the emulator and a
 		return made;
 	};
 
+	/** Stops every child, and returns their results once no request of any failed (the codes of those that did, in the message). */
+	const stopAll = async (running: ReturnType<typeof fleet>) => {
+		for (const child of running) {
+			child.stop();
+		}
+
+		const results = await Promise.all(running.map(async child => child.done));
+		assert.equal(
+			results.reduce((sum, result) => sum + result.failed, 0),
+			0,
+			JSON.stringify(results.map(result => result.codes)),
+		);
+		return results;
+	};
+
 	before(function () {
 		requireRedis(this);
 	});
@@ -134,16 +149,7 @@ describe('RedisTokenStore: a fleet of child processes against the emulator and a
 		assert.equal(emu.stats.counts['server.generateToken'], 1);
 		emu.revokeAllTokens();
 		await new Promise(resolve => setTimeout(resolve, 1500));
-		for (const child of running) {
-			child.stop();
-		}
-
-		const results = await Promise.all(running.map(async child => child.done));
-		assert.equal(
-			results.reduce((sum, result) => sum + result.failed, 0),
-			0,
-			JSON.stringify(results.map(result => result.codes)),
-		);
+		const results = await stopAll(running);
 		assert.ok(results.every(result => result.ok >= 2));
 		const calls = emu.stats.counts['server.generateToken'] - 1;
 		assert.ok(calls >= 1 && calls <= 2, `${calls} token calls after the revocation`);
@@ -214,16 +220,7 @@ describe('RedisTokenStore: a fleet of child processes against the emulator and a
 			// Back: one login for the fleet again.
 			emu.revokeAllTokens();
 			await new Promise(resolve => setTimeout(resolve, 1500));
-			for (const child of running) {
-				child.stop();
-			}
-
-			const results = await Promise.all(running.map(async child => child.done));
-			assert.equal(
-				results.reduce((sum, result) => sum + result.failed, 0),
-				0,
-				JSON.stringify(results.map(result => result.codes)),
-			);
+			const results = await stopAll(running);
 			assert.ok(
 				results.every(result => result.warnings >= 1 && result.warnings <= 2),
 				JSON.stringify(results.map(result => result.warnings)),

@@ -10,7 +10,7 @@ import {oauthUrl, readOAuthAnswer} from '../token/oauth-token.js';
 import type {TokenEndpoint} from '../token/token-endpoint.js';
 import {emitAuthWarning} from '../warnings.js';
 import type {Credential} from './credential.js';
-import {RefreshTokenCredential} from './refresh-token.js';
+import {RefreshTokenCredential, type RefreshSession} from './refresh-token.js';
 
 /** What an enterprise login needs besides the handler's options. */
 export type SamlSession = {
@@ -49,9 +49,8 @@ export class SamlLoginCredential implements Credential {
 		this.#session = session;
 		this.#settings = settings;
 		this.#client = client;
-		const {clientId, refreshToken, refreshTokenExpires, redirectUri, onRefreshToken} = session;
-		if (refreshToken !== undefined) {
-			this.#refresh = new RefreshTokenCredential({clientId, refreshToken, refreshTokenExpires, redirectUri, onRefreshToken}, settings, client);
+		if (session.refreshToken !== undefined) {
+			this.#refresh = this.#sessionFrom(session.refreshToken, session.refreshTokenExpires);
 		}
 	}
 
@@ -138,10 +137,12 @@ export class SamlLoginCredential implements Credential {
 			emitAuthWarning('onRefreshToken failed: the new refresh token is in use but was not saved.', 'OAUTH_ERROR');
 		}
 
-		return new RefreshTokenCredential(
-			{clientId, refreshToken: answer.refreshToken, refreshTokenExpires: expires, redirectUri, onRefreshToken, initial: {issued: answer.issued, username: answer.username}},
-			settings,
-			this.#client,
-		);
+		return this.#sessionFrom(answer.refreshToken, expires, {issued: answer.issued, username: answer.username});
+	}
+
+	/** The refresh-token session that carries on from a login (with its first access token) or from a kept refresh token. */
+	#sessionFrom(refreshToken: string, refreshTokenExpires: Date | undefined, initial?: RefreshSession['initial']): RefreshTokenCredential {
+		const {clientId, redirectUri, onRefreshToken} = this.#session;
+		return new RefreshTokenCredential({clientId, refreshToken, refreshTokenExpires, redirectUri, onRefreshToken, initial}, this.#settings, this.#client);
 	}
 }

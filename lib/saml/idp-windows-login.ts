@@ -1,7 +1,7 @@
 import {TokenAuthenticationError} from '../errors.js';
 import type {MutualAuth} from '../web-tier/kerberos.js';
 import {findKerberos, servicePrincipal, startKerberos, verifyMutualAuth} from '../web-tier/kerberos.js';
-import {ntlmAuthenticate, ntlmIdentity, ntlmNegotiate} from '../web-tier/ntlm-messages.js';
+import {ntlmAuthenticate, ntlmIdentity, ntlmNegotiate, underScheme} from '../web-tier/ntlm-messages.js';
 import {challengeToken, readChallenges, type Challenge} from '../web-tier/www-authenticate.js';
 
 /** An answer of the identity provider, as the login walk sees it. */
@@ -71,14 +71,14 @@ export async function windowsLogin(challenged: IdpAnswer, resend: Resend, login:
 
 async function ntlmLogin(scheme: 'NTLM' | 'Negotiate', challenges: readonly Challenge[], resend: Resend, login: WindowsLogin, url: URL): Promise<IdpAnswer> {
 	const identity = ntlmIdentity(login.username!, login.workstation);
-	const negotiate = await resend(`${scheme} ${ntlmNegotiate(identity).replace(/^NTLM /, '')}`);
+	const negotiate = await resend(underScheme(scheme, ntlmNegotiate(identity)));
 	if (negotiate.statusCode !== 401) {
 		return negotiate;
 	}
 
 	const offered = readChallenges(negotiate);
 	const challenge = challengeToken(offered, scheme) ?? challengeToken(offered, 'ntlm') ?? challengeToken(offered, 'negotiate') ?? challengeToken(challenges, scheme);
-	const answer = await resend(`${scheme} ${ntlmAuthenticate(challenge, identity, login.password!, url).replace(/^NTLM /, '')}`);
+	const answer = await resend(underScheme(scheme, ntlmAuthenticate(challenge, identity, login.password!, url)));
 	if (answer.statusCode === 401) {
 		throw refused(`The identity provider at ${url.host} refused the NTLM login of ${login.username!} (wrong password, or a locked account); it is not tried again.`, url);
 	}

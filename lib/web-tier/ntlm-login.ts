@@ -5,7 +5,7 @@ import {debug} from '../debug.js';
 import {TokenAuthenticationError} from '../errors.js';
 import {callerBound, ConnectionPool} from './connection-pool.js';
 import {gate, type Gate} from './gate.js';
-import {ntlmAuthenticate, ntlmIdentity, ntlmNegotiate, type NtlmIdentity} from './ntlm-messages.js';
+import {ntlmAuthenticate, ntlmIdentity, ntlmNegotiate, type NtlmIdentity, underScheme} from './ntlm-messages.js';
 import type {WebOutcome, WebState, WebTierSettings} from './web-state.js';
 import {challengeToken, type Challenge} from './www-authenticate.js';
 
@@ -94,7 +94,7 @@ export class NtlmLogin {
 			}
 
 			// The lease stays held: Type 3 goes out on the same connection, as part of the same request.
-			return {retry: {headers: {authorization: `${scheme} ${authenticate.replace(/^NTLM /, '')}`}}, web: {...web, stage: 'authenticate', pinned: true}};
+			return {retry: {headers: {authorization: underScheme(scheme, authenticate)}}, web: {...web, stage: 'authenticate', pinned: true}};
 		}
 
 		if (web.stage === 'authenticate') {
@@ -203,7 +203,6 @@ export class NtlmLogin {
 	}
 
 	#negotiateHeader(scheme: string): string {
-		// httpntlm answers `NTLM <base64>`; under `Negotiate` the same NTLMSSP bytes travel.
-		return `${scheme} ${ntlmNegotiate(this.#identity()).replace(/^NTLM /, '')}`;
+		return underScheme(scheme, ntlmNegotiate(this.#identity()));
 	}
 }

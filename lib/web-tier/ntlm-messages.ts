@@ -45,6 +45,11 @@ export function ntlmIdentity(username: string, workstation?: string): NtlmIdenti
 	return {user: username, domain: '', workstation: station};
 }
 
+/** An NTLM message as an Authorization value under the scheme the server offered: `NTLM …`, or the same NTLMSSP bytes under `Negotiate` (httpntlm writes `NTLM <base64>`). */
+export function underScheme(scheme: string, message: string): string {
+	return `${scheme} ${message.replace(/^NTLM /, '')}`;
+}
+
 /** The first leg: `NTLM <base64 Type 1>` (with the Version field: gss-ntlmssp rejects short ones). */
 export function ntlmNegotiate(identity: NtlmIdentity): string {
 	return ntlm().createType1Message({domain: identity.domain, workstation: identity.workstation});

@@ -4,7 +4,7 @@ import {ArcGISPortalSAMLAuth} from '../../handlers/portal-saml-auth.js';
 import type {AuthOptions} from '../../options.js';
 import {deriveSiteRoot} from '../../site/site-root.js';
 import {ArcGISClient} from '../../token/arcgis-client.js';
-import {parseJsonBody} from '../../token/json-body.js';
+import {readSiteInfo} from '../../token/site-info.js';
 import {SignInStore, type KeychainOpener as SignInStoreKeychain, type SignInRecord} from './sign-in-store.js';
 
 /** How long the question "which portal owns this server?" may take before the CLI goes on without a stored sign-in. */
@@ -14,10 +14,8 @@ const OWNER_LOOKUP_MS = 10_000;
 async function owningSystemOf(root: string, options: AuthOptions): Promise<string | undefined> {
 	const client = new ArcGISClient(options.verify ?? true, {}, OWNER_LOOKUP_MS);
 	try {
-		const answer = await client.getJson(new URL(`${root}/rest/info?f=json`), {});
-		const parsed = parseJsonBody(answer.body);
-		const owner = parsed.ok ? (parsed.value as {owningSystemUrl?: unknown} | null)?.owningSystemUrl : undefined;
-		return typeof owner === 'string' && owner.trim() !== '' ? owner.trim() : undefined;
+		const info = await readSiteInfo(client, new URL(`${root}/rest/info?f=json`), new URL(`${root}/tokens/generateToken`), {});
+		return 'security' in info ? info.security.owningSystemUrl : undefined;
 	} catch {
 		// Unreachable or not ArcGIS: the command's own request will say so in its words.
 		return undefined;
