@@ -52,8 +52,10 @@ describe('the fleet layer: keys, fingerprints, records and sealing', () => {
 
 	describe('records', () => {
 		it('reads back a token record only for the fingerprint that wrote it', () => {
-			const text = encodeToken(issued, 'fp-1');
-			assert.deepEqual(decodeToken(text, 'fp-1'), issued);
+			const text = encodeToken({...issued, since: 1_796_145_100_000}, 'fp-1');
+			assert.deepEqual(decodeToken(text, 'fp-1'), {...issued, since: 1_796_145_100_000});
+			// A record of an older version has no since: as old as any revocation.
+			assert.equal(decodeToken(encodeToken(issued, 'fp-1'), 'fp-1')?.since, 0);
 			assert.equal(decodeToken(text, 'fp-2'), undefined);
 			assert.equal(decodeToken(encodeToken(issued, undefined), undefined)?.token, issued.token);
 		});
@@ -65,6 +67,7 @@ describe('the fleet layer: keys, fingerprints, records and sealing', () => {
 				'{"v":2}',
 				JSON.stringify({...JSON.parse(encodeToken(issued, 'f')), token: 'a\r\nb'}),
 				JSON.stringify({...JSON.parse(encodeToken(issued, 'f')), expiresAt: 'soon'}),
+				JSON.stringify({...JSON.parse(encodeToken(issued, 'f')), since: 'earlier'}),
 				'null',
 			]) {
 				assert.equal(decodeToken(text, 'f'), undefined, text);

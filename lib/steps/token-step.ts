@@ -21,8 +21,12 @@ export type TokenSlice = {
 	/** The generation of the token placed on the latest attempt. */
 	readonly generation?: number;
 	readonly placement?: Placement;
-	/** The request already had its one refresh-and-retry after a 498/499. */
-	readonly refreshed?: boolean;
+	/** When the login behind the token placed on the latest attempt began (see CurrentToken). */
+	readonly since?: number;
+	/** When the site first rejected this request's token: set by its refresh-and-retry after a 498/499. */
+	readonly rejectedAt?: number;
+	/** The request also had its second and last retry (see afterResponse). */
+	readonly retriedStale?: boolean;
 };
 
 export type TokenStepParts = {
@@ -80,17 +84,25 @@ export class TokenStep implements Step<TokenSlice> {
 			}
 		}
 
-		return {source: slice.source, refreshed: slice.refreshed};
+		return {source: slice.source, rejectedAt: slice.rejectedAt, retriedStale: slice.retriedStale};
 	}
 
+	/**
+	A 498/499 is answered by dropping the token and retrying once with a fresh one. Once more only
+	when the token of that retry was obtained before the first rejection (by another request, or
+	another process of the fleet): the revocation that ended the first may have ended it too. A
+	token obtained after a rejection cannot have fallen to the revocation behind it, so a third
+	rejection goes to the caller as it is: at most two retries, never a loop.
+	*/
 	afterResponse(response: Response, slice: TokenSlice | undefined): StepOutcome<TokenSlice> {
 		if (slice?.generation === undefined || slice.source === undefined || !isInvalidTokenResponse(response)) {
 			return {state: slice};
 		}
 
 		const {label} = this.#parts;
-		if (slice.refreshed) {
-			// One refresh per request: a second 498/499 goes to the caller as it is, never a loop.
+		const {rejectedAt, since} = slice;
+		const stale = rejectedAt !== undefined && since !== undefined && since < rejectedAt && !slice.retriedStale;
+		if (rejectedAt !== undefined && !stale) {
 			debug('%s: token rejected again after a refresh, giving up', label);
 			return {state: slice};
 		}
@@ -104,8 +116,13 @@ export class TokenStep implements Step<TokenSlice> {
 			);
 		}
 
+		if (stale) {
+			debug('%s: token %d, obtained before the first rejection, rejected too: retrying once more with a new one', label, slice.generation);
+			return {state: {...slice, retriedStale: true}, retry: {}};
+		}
+
 		debug('%s: token %d rejected, refreshing and retrying once', label, slice.generation);
-		return {state: {...slice, refreshed: true}, retry: {}};
+		return {state: {...slice, rejectedAt: Date.now()}, retry: {}};
 	}
 
 	beforeError(error: Parameters<NonNullable<Step['beforeError']>>[0], slice: TokenSlice | undefined): undefined {
@@ -145,6 +162,6 @@ export class TokenStep implements Step<TokenSlice> {
 			debug('%s: token %d placed in %s for %s %s', this.#parts.label, found.token.generation, placement, options.method, url.origin + url.pathname);
 		}
 
-		return {...slice, source: found.key, generation: found.token.generation, placement};
+		return {...slice, source: found.key, generation: found.token.generation, since: found.token.since, placement};
 	}
 }

@@ -125,9 +125,10 @@ export class FleetFlight {
 			await this.#failed(keys);
 			const state = await this.#adoptState(keys);
 			debug('%s: logging in for the fleet', this.#label);
+			const since = Date.now();
 			let issued: IssuedToken;
 			try {
-				issued = await this.#login(call, signal);
+				issued = {since, ...(await this.#login(call, signal))};
 			} catch (error: unknown) {
 				const until = Date.now() + store.timing.failureTtl;
 				const record = keys.failure === undefined ? undefined : encodeFailure(error, until);

@@ -6,7 +6,7 @@ Token records and refused logins as a store keeps them (JSON), and back. Whateve
 store is checked as an answer from a server would be: a record that is not one is no token.
 Times are milliseconds since the epoch, so that they mean the same on every machine of the fleet.
 */
-type TokenRecord = {v: 1; token: string; expires: number | null; expiresAt: number; refreshAt: number; ssl: boolean; by: string | null};
+type TokenRecord = {v: 1; token: string; expires: number | null; expiresAt: number; refreshAt: number; ssl: boolean; by: string | null; since?: number};
 type FailureRecord = {v: 1; code: TokenAuthenticationErrorCode; message: string; url: string | null; arcgisError: ArcGISErrorObject; until: number};
 
 /** The codes of the refusals a store keeps: those isJudgedFailure keeps in a process. */
@@ -16,9 +16,20 @@ const KEPT: ReadonlySet<string> = new Set(['INVALID_CREDENTIALS', 'TOKEN_SERVICE
 A token record. `by`: the fingerprint of the secret that obtained the token. A process takes a
 stored token only if its own secret has the same fingerprint: after a password change, or with a
 mistyped one, a process does not borrow the token of a process that has the right password.
+`since`: when the holder's login began (see IssuedToken); a record without one (written by an
+older version) reads as obtained at 0, as old as any revocation.
 */
 export function encodeToken(issued: IssuedToken, by: string | undefined): string {
-	const record: TokenRecord = {v: 1, token: issued.token, expires: issued.expires?.getTime() ?? null, expiresAt: issued.expiresAt, refreshAt: issued.refreshAt, ssl: issued.ssl, by: by ?? null};
+	const record: TokenRecord = {
+		v: 1,
+		token: issued.token,
+		expires: issued.expires?.getTime() ?? null,
+		expiresAt: issued.expiresAt,
+		refreshAt: issued.refreshAt,
+		ssl: issued.ssl,
+		by: by ?? null,
+		since: issued.since,
+	};
 	return JSON.stringify(record);
 }
 
@@ -33,12 +44,14 @@ export function decodeToken(text: string | undefined, by: string | undefined): I
 		!isTime(record.refreshAt) ||
 		(record.expires !== null && !isTime(record.expires)) ||
 		typeof record.ssl !== 'boolean' ||
-		record.by !== (by ?? null)
+		record.by !== (by ?? null) ||
+		(record.since !== undefined && !isTime(record.since))
 	) {
 		return undefined;
 	}
 
-	return {token: record.token, expires: record.expires === null ? undefined : new Date(record.expires), expiresAt: record.expiresAt, refreshAt: record.refreshAt, ssl: record.ssl};
+	const expires = record.expires === null ? undefined : new Date(record.expires);
+	return {token: record.token, expires, expiresAt: record.expiresAt, refreshAt: record.refreshAt, ssl: record.ssl, since: record.since ?? 0};
 }
 
 /** A refused login, kept until `until`; undefined for an error a store must not keep. */

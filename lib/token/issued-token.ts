@@ -15,6 +15,11 @@ export type IssuedToken = {
 	readonly refreshAt: number;
 	/** The organisation is HTTPS-only: this token never travels over http. */
 	readonly ssl: boolean;
+	/**
+	When the login that obtained it began (local clock): the server cannot have issued it sooner.
+	Set by the fleet for a token taken from a store; else the token source's fetch start is used.
+	*/
+	readonly since?: number;
 };
 
 export type TokenResponse = {

@@ -3,8 +3,12 @@ import type {TokenAuthenticationError} from '../errors.js';
 import {SharedSlot, type Patience} from '../shared-call.js';
 import {isJudgedFailure, type IssuedToken} from './issued-token.js';
 
-/** A token together with the generation that identifies it without repeating it. */
-export type CurrentToken = IssuedToken & {readonly generation: number};
+/**
+A token together with the generation that identifies it without repeating it, and when the login
+that obtained it began (a token obtained before a site rejected another may have fallen to the
+same revocation; one obtained after cannot have).
+*/
+export type CurrentToken = IssuedToken & {readonly generation: number; readonly since: number};
 
 /**
 Keeps the token of one token endpoint: hands out the current one, fetches a new one when it is
@@ -89,9 +93,10 @@ export class TokenSource<FetchArgs> {
 
 	async #start(args: FetchArgs, signal: AbortSignal, epoch: number): Promise<CurrentToken> {
 		debug('%s: fetching a token', this.#label);
+		const started = Date.now();
 		try {
 			const issued = await this.#fetch(args, signal);
-			const token = {...issued, generation: ++this.#generation};
+			const token = {...issued, since: issued.since ?? started, generation: ++this.#generation};
 			if (epoch === this.#epoch) {
 				this.#current = token;
 			}
