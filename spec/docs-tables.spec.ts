@@ -82,7 +82,7 @@ describe('the docs against the code', () => {
 		assert.deepEqual(broken, []);
 	});
 
-	it("the package ships the docs its README links to, builds on pack (not on a consumer's install), and TypeDoc shows the README under the package's name", () => {
+	it("the package ships the docs its README links to, names its repository, builds on pack (not on a consumer's install), and TypeDoc shows the README under the package's name", () => {
 		const pkg = JSON.parse(read('package.json')) as {files: string[]; scripts: Record<string, string>; version: string};
 		assert.ok(
 			['docs/*.md', 'CONTRIBUTING.md', 'examples/*.ts', 'examples/README.md'].every(entry => pkg.files.includes(entry)),
@@ -94,6 +94,14 @@ describe('the docs against the code', () => {
 		assert.equal(typedoc.readme, 'README.md');
 		assert.match(read('lib/index.ts'), /@module got-arcgis-auth\n/);
 		assert.match(read('lib/emulator/index.ts'), /@module got-arcgis-auth\/emulator\n/);
+		// The npm page links to these: one repository, its issues and its README, all on https.
+		const {repository, homepage, bugs} = JSON.parse(read('package.json')) as {repository?: {type: string; url: string}; homepage?: string; bugs?: {url: string}};
+		assert.equal(repository?.type, 'git');
+		const home = /^git\+(https:\/\/github\.com\/[\w.-]+\/[\w.-]+)\.git$/.exec(repository.url)?.[1];
+		assert.ok(home, `repository.url ${repository.url} is not a git+https GitHub URL`);
+		assert.equal(homepage, `${home}#readme`);
+		assert.equal(bugs?.url, `${home}/issues`);
+		assert.ok(read('SECURITY.md').includes(`${home}/security/advisories/new`), 'SECURITY.md links to the advisory form');
 		const sections = [...read('CHANGELOG.md').matchAll(/^## (.+)$/gm)].map(match => match[1]!);
 		assert.ok(sections.includes(pkg.version), `CHANGELOG has no section ${pkg.version}: ${sections.join(', ')}`);
 		assert.ok(
