@@ -293,6 +293,21 @@ describe('NTLM on pooled connections (a real local server)', () => {
 		});
 	});
 
+	it('restarts a handshake whose Type 3 lost its socket, when got retries it: no Type 3 on a new socket, no login kept as refused', async () => {
+		server.dropType3 = 1;
+		const auth = new ArcGISServerAuth('EXAMPLE\\alice', 'pw');
+		// got's own retry (a GET after ECONNRESET, with got's default limit: the handshake's own retry counts as one); the handler's hooks run again for it.
+		const response = await got(services(), {hooks: auth.hooks});
+		assert.equal(response.statusCode, 200);
+		assert.deepEqual(
+			server.seen.filter(seen => seen.type !== undefined).map(seen => `${seen.type} ${seen.status}`),
+			['1 401', '3 -1', '1 401', '3 200'],
+			'the retry starts again with a Type 1',
+		);
+		assertHandshakesPinned();
+		assert.equal((await login(auth)).statusCode, 200, 'the credentials are not kept as refused');
+	});
+
 	it('closes extra connections left idle, keeps the oldest, and its timer does not keep a script alive', async function () {
 		this.timeout(20_000);
 		const pool = new ConnectionPool({idleTimeout: 40});

@@ -94,7 +94,7 @@ export class NtlmLogin {
 			}
 
 			// The lease stays held: Type 3 goes out on the same connection, as part of the same request.
-			return {retry: {headers: {authorization: underScheme(scheme, authenticate)}}, web: {...web, stage: 'authenticate', pinned: true}};
+			return {retry: {headers: {authorization: underScheme(scheme, authenticate)}}, web: {...web, stage: 'authenticate', pinned: true, sent: false}};
 		}
 
 		if (web.stage === 'authenticate') {

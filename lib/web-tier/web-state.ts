@@ -27,6 +27,8 @@ export type WebState =
 			readonly stage: 'negotiate' | 'authenticate' | 'authenticated';
 			/** Set by a handshake retry: its headers and agent stay as they are for that attempt. */
 			readonly pinned?: boolean;
+			/** The pinned attempt went out: another attempt of it is got's retry after a network error. */
+			readonly sent?: boolean;
 			/** This request runs the first login; others wait for it (one attempt, lockout-safe). */
 			readonly owner?: boolean;
 	  };

@@ -75,13 +75,20 @@ export class WebTier {
 		}
 
 		if (previous?.kind === 'ntlm') {
-			if (previous.pinned) {
-				return previous;
+			if (previous.pinned && !previous.sent) {
+				return {...previous, sent: true};
 			}
 
-			// A new attempt of the request (another hook's retry, got's own): the last one is over,
-			// whether or not its response came past this handler.
-			previous.lease.release();
+			if (previous.pinned) {
+				// got's own retry of a handshake leg, after a network error: the socket the leg belonged
+				// to is gone, and a Type 3 on a new socket would come back 401 and read as a wrong
+				// password. The half-done handshake is thrown away; a new one starts below.
+				this.#ntlm.onError(previous, true);
+			} else {
+				// A new attempt of the request (another hook's retry, got's own): the last one is over,
+				// whether or not its response came past this handler.
+				previous.lease.release();
+			}
 		}
 
 		if (this.#ntlm.failure) {

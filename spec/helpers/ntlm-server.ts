@@ -19,6 +19,8 @@ export class NtlmServer {
 	delay = 0;
 	refuse = false;
 	tokenSite = false;
+	/** The next N Type 3 messages lose their socket instead of an answer (a network error mid-handshake). */
+	dropType3 = 0;
 	/** The next N token-bearing requests are answered as ArcGIS does for an invalid token. */
 	reject498 = 0;
 	/** A spec's own answer for a trusted request (a redirect, a dropped socket); true when it answered. */
@@ -94,6 +96,13 @@ export class NtlmServer {
 			if (guarded && type === 1) {
 				this.#negotiated.add(socket);
 				send(401, '', [['www-authenticate', `NTLM ${type2Message()}`]]);
+				return;
+			}
+
+			if (guarded && type === 3 && this.dropType3 > 0) {
+				this.dropType3--;
+				seen.status = -1;
+				socket.destroy();
 				return;
 			}
 
