@@ -308,6 +308,24 @@ describe('NTLM on pooled connections (a real local server)', () => {
 		assert.equal((await login(auth)).statusCode, 200, 'the credentials are not kept as refused');
 	});
 
+	it('refuses to run a handshake on a stream (got runs no afterResponse for it) rather than leave it half done, and streams on a proven connection', async () => {
+		const auth = new ArcGISServerAuth('EXAMPLE\\alice', 'pw');
+		const read = async () => {
+			const chunks: Buffer[] = [];
+			for await (const chunk of got.stream(services(), {hooks: auth.hooks, retry: {limit: 0}})) {
+				chunks.push(chunk as Buffer);
+			}
+
+			return Buffer.concat(chunks).toString();
+		};
+
+		await assert.rejects(read(), (error: unknown) => error instanceof TokenAuthenticationError && error.code === 'WEB_TIER_FAILED' && /stream/.test(error.message));
+		// The first login is not left waiting for the stream: an ordinary request runs it at once.
+		assert.equal((await login(auth)).statusCode, 200);
+		assert.match(await read(), /"ok":true/);
+		assert.equal(server.handshakes, 1);
+	});
+
 	it('closes extra connections left idle, keeps the oldest, and its timer does not keep a script alive', async function () {
 		this.timeout(20_000);
 		const pool = new ConnectionPool({idleTimeout: 40});

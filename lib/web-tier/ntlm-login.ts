@@ -174,7 +174,8 @@ export class NtlmLogin {
 		const {protocol} = url;
 		const https = protocol === 'https:';
 		const bound = callerBound(options.agent, protocol, DEFAULT_NTLM_CONNECTIONS) ?? carried ?? DEFAULT_NTLM_CONNECTIONS;
-		const lease = this.#pool.acquire(protocol, bound);
+		// A stream takes an authenticated connection, busy or not (bound 1): it cannot run a handshake.
+		const lease = this.#pool.acquire(protocol, options.isStream ? 1 : bound);
 		const {agent} = lease.connection;
 		if ((https ? options.agent.https : options.agent.http) !== agent) {
 			options.agent = https ? {https: agent as HttpsAgent} : {http: agent};
@@ -187,6 +188,17 @@ export class NtlmLogin {
 			}
 
 			return {kind: 'ntlm', lease, bound, stage: 'authenticated'};
+		}
+
+		if (options.isStream) {
+			// got runs no afterResponse for a stream: its Type 1 would come back as a 401 to the
+			// caller, and a first login it started would hold every other request for ever.
+			lease.release();
+			throw new TokenAuthenticationError(
+				'WEB_TIER_FAILED',
+				`${this.#settings.label}: ${url.host} has no NTLM-authenticated connection yet, and a stream cannot run the NTLM handshake (got runs no afterResponse hook for a stream). Send one ordinary request first (e.g. to rest/info); streams then travel on its connection.`,
+				{url},
+			);
 		}
 
 		const owner = !this.#proven;
