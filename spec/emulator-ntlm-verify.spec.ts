@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import {md4} from '../lib/emulator/md4.js';
-import {ntHash, ntowfV2, ntProof, provesPassword, verifiedUser} from '../lib/emulator/ntlm-verify.js';
+import {accountNamed, ntHash, ntowfV2, ntProof, provesPassword} from '../lib/emulator/ntlm-verify.js';
 import {challengeMessage, ntlmBytes, readAuthenticate, type Authenticate} from '../lib/emulator/ntlm-wire.js';
 import {ntlmAuthenticate, ntlmIdentity} from '../lib/web-tier/ntlm-messages.js';
 
@@ -60,11 +60,12 @@ describe('the emulator NTLM verifier', () => {
 		}
 	});
 
-	it('names the emulator user (case-insensitively) the response proves, and nobody for an unknown or empty name', () => {
+	it('names the emulator account case-insensitively, in any domain, and none for an unknown or empty name', () => {
 		const users = new Map([['user', 'Password']]);
-		assert.equal(verifiedUser(vectorMessage(Buffer.concat([PROOF, blob])), users, VECTOR.serverChallenge), 'user');
-		assert.equal(verifiedUser(vectorMessage(Buffer.concat([PROOF, blob]), 'Someone'), users, VECTOR.serverChallenge), undefined);
-		assert.equal(verifiedUser(vectorMessage(Buffer.concat([PROOF, blob]), ''), new Map([['', 'Password']]), VECTOR.serverChallenge), undefined);
+		assert.equal(accountNamed(vectorMessage(Buffer.concat([PROOF, blob])), users), 'user');
+		assert.equal(accountNamed({...vectorMessage(Buffer.alloc(0)), domain: 'ELSEWHERE'}, users), 'user');
+		assert.equal(accountNamed(vectorMessage(Buffer.alloc(0), 'Someone'), users), undefined);
+		assert.equal(accountNamed(vectorMessage(Buffer.alloc(0), ''), new Map([['', 'Password']])), undefined);
 	});
 
 	it("reads and verifies the Type 3 our client (httpntlm) makes for the emulator's Type 2", () => {
@@ -75,8 +76,9 @@ describe('the emulator NTLM verifier', () => {
 		assert.ok(message);
 		assert.deepEqual({user: message.user, domain: message.domain, workstation: message.workstation}, {user: 'Demo', domain: 'EXAMPLE', workstation: 'WS1'});
 		assert.ok(message.ntResponse.length > 24, 'an NTLMv2 response');
-		assert.equal(verifiedUser(message, new Map([['demo', 'demo1234']]), challenge), 'demo');
-		assert.equal(verifiedUser(message, new Map([['demo', 'demo12345']]), challenge), undefined);
+		assert.equal(accountNamed(message, new Map([['demo', 'demo1234']])), 'demo');
+		assert.equal(provesPassword(message, 'demo1234', challenge), true);
+		assert.equal(provesPassword(message, 'demo12345', challenge), false);
 	});
 
 	it('reads no Type 3 from a truncated message or one whose fields point outside it', () => {

@@ -69,6 +69,25 @@ describe('the emulator web tier checks NTLM logins (IIS, anonymous off)', () => 
 		assert.equal(emu.stats.counts['webTier.ntlmRefused'], 1);
 	});
 
+	it("ten concurrent requests with a wrong password cost the account one refused login (the handler's lockout-safe first login)", async () => {
+		const auth = new ArcGISPortalAuth('alice', 'Wrong-Pa55word');
+		const results = await Promise.allSettled(Array.from({length: 10}, async () => self(auth)));
+		assert.deepEqual(new Set(results.map(result => result.status)), new Set(['rejected']));
+		assert.equal(emu.stats.counts['webTier.ntlmRefused'], 1);
+		assert.equal(emu.stats.counts['webTier.ntlmChallenge'], 1);
+	});
+
+	it('counts NTLM failures towards lockoutAfter, as Active Directory does: then even the right password is refused', async () => {
+		emu.setOptions({lockoutAfter: 2});
+		for (let attempt = 0; attempt < 2; attempt++) {
+			await assert.rejects(self(new ArcGISPortalAuth('alice', 'Wrong-Pa55word')), /rejected for alice/);
+		}
+
+		await assert.rejects(self(new ArcGISPortalAuth('alice', 'alice-secret-1')), /rejected for alice/);
+		assert.equal(emu.stats.counts['webTier.ntlmRefused'], 3);
+		assert.equal((await self(new ArcGISPortalAuth('demo', 'demo1234'))).username, 'demo', 'another account is not locked');
+	});
+
 	it('keeps a keep-alive connection signed in: later requests without Authorization are served as its user', async () => {
 		const s = createSession({auth: new ArcGISPortalAuth('alice', 'alice-secret-1')});
 		for (let index = 0; index < 3; index++) {

@@ -1,6 +1,6 @@
 import {randomBytes} from 'node:crypto';
 import type {Socket} from 'node:net';
-import {verifiedUser} from './ntlm-verify.js';
+import {accountNamed, provesPassword} from './ntlm-verify.js';
 import {challengeMessage, ntlmBytes, ntlmMessageType, readAuthenticate} from './ntlm-wire.js';
 import type {Reply} from './responses.js';
 import type {EmulatorStats} from './stats.js';
@@ -17,8 +17,37 @@ const CHALLENGES: Array<[string, string]> = [
 /** A connection mid-handshake (its Type 2's challenge, under the scheme the client used) or signed in. */
 type ConnectionState = {stage: 'challenged'; challenge: Buffer} | {stage: 'authenticated'; user: string};
 
+/** The emulator's accounts as a domain controller knows them: passwords, and failed logins towards lockout (shared with generateToken's). */
+export type Accounts = {users: ReadonlyMap<string, string>; failures: Map<string, number>; lockoutAfter: number};
+
 /** Let through as a user, or answered (a 401) before any route sees the request. */
 export type Admission = {user: string} | {reply: Reply};
+
+/**
+The account whose password a Type 3 proves for the connection's challenge. A wrong password counts
+towards that account's lockout (`lockoutAfter`, the same count generateToken keeps); a locked
+account proves nothing, whatever the password.
+*/
+function provenAccount(bytes: Buffer, challenge: Buffer, accounts: Accounts): string | undefined {
+	const message = readAuthenticate(bytes);
+	const user = message && accountNamed(message, accounts.users);
+	if (!message || user === undefined) {
+		return undefined;
+	}
+
+	const failures = accounts.failures.get(user) ?? 0;
+	if (accounts.lockoutAfter > 0 && failures >= accounts.lockoutAfter) {
+		return undefined;
+	}
+
+	if (!provesPassword(message, accounts.users.get(user)!, challenge)) {
+		accounts.failures.set(user, failures + 1);
+		return undefined;
+	}
+
+	accounts.failures.delete(user);
+	return user;
+}
 
 /**
 The web adaptor's Integrated Windows Authentication as IIS runs it, anonymous access off: NTLM
@@ -28,13 +57,15 @@ socket is checked against the user's password (NTLMv2) and, when it proves it, s
 connection in as that user, so later requests on it need no header. Everything else — no header,
 a wrong password, an unknown user, a Type 3 on another connection than its challenge, a Kerberos
 token (the emulator has no keytab to check one with, and says so rather than trusting it) — is
-IIS's 401 with both challenges. Never logs or counts a name or a password.
+IIS's 401 with both challenges. A wrong password counts towards the account's lockout, as Active
+Directory counts NTLM failures; a locked account is refused whatever the password. Never logs or
+counts a name or a password.
 */
 export class IisWindowsAuth {
 	readonly #connections = new WeakMap<Socket, ConnectionState>();
 
 	/** Decides a request under the web tier from its connection and its Authorization header. */
-	admit(socket: Socket, authorization: string | undefined, users: ReadonlyMap<string, string>, stats: EmulatorStats): Admission {
+	admit(socket: Socket, authorization: string | undefined, accounts: Accounts, stats: EmulatorStats): Admission {
 		const [scheme = '', token] = (authorization ?? '').trim().split(/\s+/, 2);
 		const known = this.#connections.get(socket);
 		const isWindowsScheme = /^(ntlm|negotiate)$/i.test(scheme);
@@ -60,8 +91,7 @@ export class IisWindowsAuth {
 
 		// A Type 3 answers only the challenge sent on its own connection, and only once.
 		this.#connections.delete(socket);
-		const message = type === 3 ? readAuthenticate(bytes) : undefined;
-		const user = message && known?.stage === 'challenged' ? verifiedUser(message, users, known.challenge) : undefined;
+		const user = type === 3 && known?.stage === 'challenged' ? provenAccount(bytes, known.challenge, accounts) : undefined;
 		if (user === undefined) {
 			stats.count('webTier.ntlmRefused');
 			stats.failedLogins++;

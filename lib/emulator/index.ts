@@ -137,7 +137,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
 			// A federated server's web adaptor allows anonymous access (Esri's setup): tokens guard it.
 			const admission =
 				context.options.webTier && !isFederatedPath(request.path, context.options.federatedServers)
-					? context.windowsAuth.admit(incoming.socket, request.headers.authorization, context.options.users, stats)
+					? context.windowsAuth.admit(incoming.socket, request.headers.authorization, {users: context.options.users, failures: context.failures, lockoutAfter: context.options.lockoutAfter}, stats)
 					: undefined;
 			if (admission && 'reply' in admission) {
 				reply = admission.reply;

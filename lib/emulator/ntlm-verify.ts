@@ -43,16 +43,11 @@ export function provesPassword(message: Authenticate, password: string, serverCh
 }
 
 /**
-Which of the emulator's users a Type 3 signs in: the one whose name matches (case-insensitively,
-as Windows compares account names; any domain) and whose password the response proves. Undefined
-for an unknown user, an empty (anonymous) one, or a response that proves nothing.
+The emulator account a Type 3 names: its user name compared case-insensitively, as Windows compares
+account names, in any domain (the emulator has one set of users). Undefined for an unknown name or
+an empty (anonymous) one.
 */
-export function verifiedUser(message: Authenticate, users: ReadonlyMap<string, string>, serverChallenge: Buffer): string | undefined {
-	if (message.user === '') {
-		return undefined;
-	}
-
+export function accountNamed(message: Authenticate, users: ReadonlyMap<string, string>): string | undefined {
 	const wanted = message.user.toLowerCase();
-	const name = [...users.keys()].find(candidate => candidate.toLowerCase() === wanted);
-	return name !== undefined && provesPassword(message, users.get(name)!, serverChallenge) ? name : undefined;
+	return wanted === '' ? undefined : [...users.keys()].find(candidate => candidate.toLowerCase() === wanted);
 }
