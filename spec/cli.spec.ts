@@ -127,6 +127,39 @@ describe('the arcgis-auth CLI', function () {
 		assert.match(out, /stopped after \d+ requests \(1 token calls\)/);
 	});
 
+	it('runs a --web-tier emulator that says how it checks logins, and serves NTLM with the right password only', async function () {
+		this.timeout(30_000);
+		const child = spawn(process.execPath, ['--import', 'tsx', CLI_BIN, 'emulator', '--port', '0', '--web-tier', '--user', 'alice:alice-secret-1'], {stdio: ['ignore', 'pipe', 'pipe']});
+		let out = '';
+		try {
+			await new Promise<void>((resolve, reject) => {
+				child.stdout.on('data', chunk => {
+					out += String(chunk);
+					if (out.includes('Ctrl-C to stop.')) {
+						resolve();
+					}
+				});
+				child.once('exit', () => reject(new Error(`exited early: ${out}`)));
+			});
+			assert.match(out, /\n {2}users: {2}alice\n {2}web tier: NTLM \(as NAME or DOMAIN\\NAME, any domain\), checked against those passwords; Kerberos refused\n/);
+			assert.ok(!out.includes('alice-secret-1'), 'a password the user gave is not printed');
+			const self = `${/ArcGIS emulator on (\S+)/.exec(out)?.[1]}/portal/sharing/rest/community/self?f=json`;
+			const right = await cliProcess(['request', self, '-u', 'EXAMPLE\\alice'], {env: {ARCGIS_PASSWORD: 'alice-secret-1'}});
+			assert.equal(right.code, 0, right.stderr);
+			assert.equal((JSON.parse(right.stdout) as {username: string}).username, 'alice');
+			const wrong = await cliProcess(['request', self, '-u', 'alice'], {env: {ARCGIS_PASSWORD: 'not-her-password'}});
+			assert.equal(wrong.code, 3);
+			assert.match(wrong.stderr, /^arcgis-auth: WEB_TIER_FAILED: NTLM login to 127\.0\.0\.1:\d+ was rejected for alice: wrong password, unknown user or wrong domain\./);
+			assert.ok(!wrong.stderr.includes('not-her-password'));
+		} finally {
+			if (child.exitCode === null) {
+				const exited = new Promise(resolve => child.once('exit', resolve));
+				child.kill('SIGTERM');
+				await exited;
+			}
+		}
+	});
+
 	it('runs the demo that npm start runs', async function () {
 		this.timeout(20_000);
 		const {stdout} = await new Promise<{stdout: string}>((resolve, reject) => {

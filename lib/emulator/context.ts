@@ -1,9 +1,10 @@
-import type {OAuthSessions} from './oauth-sessions.js';
+import {IisWindowsAuth} from './iis-windows-auth.js';
+import {OAuthSessions} from './oauth-sessions.js';
 import type {ResolvedEmulatorOptions} from './options.js';
 import type {EmulatorRequest} from './request.js';
 import {restError, adminError, withStatus, type Reply} from './responses.js';
 import type {EmulatorStats} from './stats.js';
-import type {TokenStore} from './token-store.js';
+import {TokenStore} from './token-store.js';
 
 /** The emulator's state, shared by its routes. */
 export type EmulatorContext = {
@@ -17,17 +18,36 @@ export type EmulatorContext = {
 	readonly failures: Map<string, number>;
 	/** Admin API: the state of each service (`name.Type` → started or not). */
 	readonly services: Map<string, boolean>;
+	/** The web tier's NTLM handshakes and signed-in connections (option `webTier`). */
+	readonly windowsAuth: IisWindowsAuth;
 	/** Portal users and their roles. */
 	readonly portalUsers: Map<string, {fullName: string; role: string}>;
 };
+
+/** The state of a new emulator; `origin` is read once it listens. */
+export function createContext(options: ResolvedEmulatorOptions, stats: EmulatorStats, origin: () => string): EmulatorContext {
+	return {
+		options,
+		tokens: new TokenStore(),
+		oauth: new OAuthSessions(),
+		stats,
+		get origin() {
+			return origin();
+		},
+		failures: new Map(),
+		services: new Map(),
+		windowsAuth: new IisWindowsAuth(),
+		portalUsers: new Map([...options.users.keys()].map(name => [name, {fullName: name, role: 'org_admin'}])),
+	};
+}
 
 /** A route answers its requests (the SAML ones asynchronously), or returns undefined for a path that is not its own. */
 export type Route = (request: EmulatorRequest, context: EmulatorContext) => Reply | Promise<Reply> | undefined;
 
 /**
 Who a request is signed in as, once requireToken let it through: the client certificate's user
-(PKI), the token's owner, or — the emulator does not check Kerberos/NTLM — the first user for a
-web-tier request. Undefined for an anonymous request.
+(PKI), the token's owner, or the user the web tier's NTLM login signed the connection in as.
+Undefined for an anonymous request.
 */
 export function signedInUser(request: EmulatorRequest, context: EmulatorContext): string | undefined {
 	if (request.certificateUser !== undefined) {
@@ -35,7 +55,7 @@ export function signedInUser(request: EmulatorRequest, context: EmulatorContext)
 	}
 
 	const owner = request.token === undefined ? undefined : context.tokens.owner(request.token);
-	return owner ?? (context.options.webTier && request.headers.authorization ? [...context.options.users.keys()][0] : undefined);
+	return owner ?? request.webTierUser;
 }
 
 /**
@@ -50,7 +70,7 @@ export function requireToken(
 ): Reply | undefined {
 	// The web tier (or a client certificate) authenticated the connection; ArcGIS then needs no
 	// token — except on a federated server, which knows users only by the server tokens of its portal.
-	if (!options.federated && ((context.options.webTier && request.headers.authorization) || request.certificateUser !== undefined)) {
+	if (!options.federated && (request.webTierUser !== undefined || request.certificateUser !== undefined)) {
 		return undefined;
 	}
 

@@ -9,8 +9,7 @@ import {createServer as createHttpsServer} from 'node:https';
 import type {AddressInfo, Socket} from 'node:net';
 import {setTimeout as delay} from 'node:timers/promises';
 import {makeCertificate, makeClientPki} from './certificate.js';
-import type {EmulatorContext, Route} from './context.js';
-import {OAuthSessions} from './oauth-sessions.js';
+import {createContext, type Route} from './context.js';
 import {resolveEmulatorOptions, type EmulatorOptions} from './options.js';
 import {BodyTooLargeError, readRequest} from './request.js';
 import {notFound, type Reply} from './responses.js';
@@ -20,7 +19,7 @@ import {portalRoutes} from './routes/portal.js';
 import {redirectRoutes} from './routes/redirects.js';
 import {federatedRoutes, isFederatedPath, serverRoutes} from './routes/server.js';
 import {EmulatorStats, type LogEntry} from './stats.js';
-import {TokenStore, serverKey} from './token-store.js';
+import {serverKey} from './token-store.js';
 
 export type {EmulatorOptions, EnterpriseLogin, ErrorStyle, OAuthInfoStyle} from './options.js';
 export type {OAuthApp} from './oauth-apps.js';
@@ -79,11 +78,6 @@ export type Emulator = {
 // The order matters only in that the most specific prefixes come first.
 const ROUTES: Route[] = [adminRoutes, serverRoutes, federatedRoutes, oauthRoutes, portalRoutes, redirectRoutes];
 
-const CHALLENGES: Array<[string, string]> = [
-	['www-authenticate', 'Negotiate'],
-	['www-authenticate', 'NTLM'],
-];
-
 function send(response: ServerResponse, reply: Reply): void {
 	const body = reply.text ?? (reply.body === undefined ? '' : JSON.stringify(reply.body));
 	const headers: Array<[string, string]> = [...(reply.headers ?? [])];
@@ -131,18 +125,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
 	const stats = new EmulatorStats();
 	const sockets = new Set<Socket>();
 	let origin = '';
-	const context: EmulatorContext = {
-		options: resolved,
-		tokens: new TokenStore(),
-		oauth: new OAuthSessions(),
-		stats,
-		get origin() {
-			return origin;
-		},
-		failures: new Map(),
-		services: new Map(),
-		portalUsers: new Map([...resolved.users.keys()].map(name => [name, {fullName: name, role: 'org_admin'}])),
-	};
+	const context = createContext(resolved, stats, () => origin);
 
 	const handle = async (incoming: IncomingMessage, response: ServerResponse): Promise<void> => {
 		let reply: Reply;
@@ -152,10 +135,14 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
 			const tokenKind = context.tokens.kindOf(request.token);
 			entry = {tokenIn: request.tokenIn ?? null, ...(tokenKind ? {tokenKind} : {}), ...(request.referer ? {referer: request.referer} : {})};
 			// A federated server's web adaptor allows anonymous access (Esri's setup): tokens guard it.
-			if (context.options.webTier && !request.headers.authorization && !isFederatedPath(request.path, context.options.federatedServers)) {
-				context.stats.count('webTier.challenge');
-				reply = {status: 401, headers: CHALLENGES};
+			const admission =
+				context.options.webTier && !isFederatedPath(request.path, context.options.federatedServers)
+					? context.windowsAuth.admit(incoming.socket, request.headers.authorization, {users: context.options.users, failures: context.failures, lockoutAfter: context.options.lockoutAfter}, stats)
+					: undefined;
+			if (admission && 'reply' in admission) {
+				reply = admission.reply;
 			} else {
+				request.webTierUser = admission?.user;
 				reply = (await ROUTES.reduce<Reply | Promise<Reply> | undefined>((found, route) => found ?? route(request, context), undefined)) ?? notFound();
 			}
 		} catch (error: unknown) {

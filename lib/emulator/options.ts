@@ -55,7 +55,11 @@ export type EmulatorOptions = {
 	lockoutAfter?: number;
 	/** Delay added to every response, in ms. Default 0. */
 	latencyMs?: number;
-	/** `'negotiate-ntlm'`: answer requests without an Authorization header with 401 and IIS's two challenges. Default false. */
+	/**
+	`'negotiate-ntlm'`: IIS's Integrated Windows Authentication in front of the portal and `/arcgis`:
+	401 with its two challenges, NTLM logins (under `NTLM` or `Negotiate`) checked against `users`'
+	passwords and bound to the connection; a Kerberos token is refused (no keytab). Default false.
+	*/
 	webTier?: false | 'negotiate-ntlm';
 	/** How rest/info advertises the token service: `.../tokens/generateToken` (default) or `.../tokens/`. */
 	tokenServicesUrlStyle?: 'generateToken' | 'trailing-slash';

@@ -20,6 +20,8 @@ export type EmulatorRequest = {
 	bodyBytes: number;
 	/** With client certificates on: the user named by the verified certificate (its common name). */
 	certificateUser: string | undefined;
+	/** With the web tier on: the user its NTLM login signed the request's connection in as. */
+	webTierUser: string | undefined;
 };
 
 /** Bodies larger than this are refused (413): the emulator is for authentication, not uploads. */
@@ -81,5 +83,6 @@ export async function readRequest(request: IncomingMessage, origin: string): Pro
 		headers: request.headers,
 		bodyBytes: body.length,
 		certificateUser: certificateUser(request),
+		webTierUser: undefined,
 	};
 }

@@ -1,30 +1,13 @@
+import {challengeMessage} from '../../lib/emulator/ntlm-wire.js';
+
 /**
-A well-formed NTLM Type 2 (challenge) message as a server sends it: signature, type, target name,
-flags offering NTLMv2 (extended session security + target info), an 8-byte challenge, and a target
-info block. Built here so specs exercise the real Type 3 computation without a Windows server.
+A well-formed NTLM Type 2 (challenge) message as a server sends it, made by the emulator's own
+builder (one place decides the Type 2's shape): flags offering NTLMv2 (extended session security +
+target info), the fixed challenge 0123456789abcdef, domain EXAMPLE. `flags` replaces the flags,
+`truncateTo` cuts the message short, for specs of malformed challenges.
 */
 export function type2Message(options: {flags?: number; truncateTo?: number} = {}): string {
-	const targetName = Buffer.from('EXAMPLE', 'utf16le');
-	const avDomain = Buffer.from('EXAMPLE', 'utf16le');
-	const targetInfo = Buffer.concat([
-		Buffer.from([0x02, 0x00]),
-		Buffer.from([avDomain.length, 0x00]),
-		avDomain, // MsvAvNbDomainName
-		Buffer.from([0x00, 0x00, 0x00, 0x00]), // MsvAvEOL
-	]);
-	const header = Buffer.alloc(56);
-	header.write('NTLMSSP\0', 0, 'latin1');
-	header.writeUInt32LE(2, 8);
-	header.writeUInt16LE(targetName.length, 12);
-	header.writeUInt16LE(targetName.length, 14);
-	header.writeUInt32LE(56, 16);
-	// Unicode | RequestTarget | NTLM | AlwaysSign | ExtendedSessionSecurity | TargetInfo | Version | 128 | 56
-	header.writeUInt32LE((options.flags ?? 0x00000001 | 0x00000004 | 0x00000200 | 0x00008000 | 0x00080000 | 0x00800000 | 0x02000000 | 0x20000000 | 0x80000000) >>> 0, 20);
-	Buffer.from('0123456789abcdef', 'hex').copy(header, 24);
-	header.writeUInt16LE(targetInfo.length, 40);
-	header.writeUInt16LE(targetInfo.length, 42);
-	header.writeUInt32LE(56 + targetName.length, 44);
-	const message = Buffer.concat([header, targetName, targetInfo]);
+	const message = challengeMessage(Buffer.from('0123456789abcdef', 'hex'), {domain: 'EXAMPLE', computer: 'SERVER', ...(options.flags === undefined ? {} : {flags: options.flags})});
 	return (options.truncateTo === undefined ? message : message.subarray(0, options.truncateTo)).toString('base64');
 }
 

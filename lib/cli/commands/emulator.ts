@@ -16,7 +16,8 @@ Options:
       --https               HTTPS with a certificate made at start, plus an http side that redirects
       --token-lifetime S    longest token lifetime in seconds (default 3600)
       --errors-as STYLE     json (HTTP 200 + error body, default) or status (HTTP 498/499)
-      --web-tier            answer unauthenticated requests with 401 Negotiate + NTLM (as IIS)
+      --web-tier            IIS Windows authentication in front: 401 Negotiate + NTLM, NTLM logins
+                            checked against the users' passwords (Kerberos is refused)
       --latency MS          added to every response
       --lockout-after N     lock a user after N failed logins
       --user NAME:PASSWORD  a user (repeatable; replaces demo)
@@ -134,6 +135,7 @@ export async function emulatorCommand(args: string[], io: CliIo): Promise<number
 			...(emulator.httpUrl ? [`  http (redirects to https): ${emulator.httpUrl}`] : []),
 			...written.map(line => `  ${line}`),
 			`  users:  ${users ? users.map(([name]) => name).join(', ') : 'demo (password demo1234)'}`,
+			...(options.webTier ? ['  web tier: NTLM (as NAME or DOMAIN\\NAME, any domain), checked against those passwords; Kerberos refused'] : []),
 			`  oauth:  ${emulator.portalUrl}/sharing/rest/oauth2/token (grant_type=client_credentials)`,
 			// The demo app's secret is a fixture, printed like the demo user's password.
 			`  oauth apps: ${DEMO_APP.clientId} (client_secret ${DEMO_APP.secret}; redirect URIs ${DEMO_APP.redirectUris.join(', ')}, loopback on any port)`,

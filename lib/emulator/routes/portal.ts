@@ -22,7 +22,7 @@ portal's, and a real portal answers it 498 — a script must not get through her
 */
 function requirePortalToken(request: EmulatorRequest, context: EmulatorContext): Reply | undefined {
 	const kind = context.tokens.kindOf(request.token);
-	if ((kind === 'server' || kind === 'admin') && request.certificateUser === undefined && !(context.options.webTier && request.headers.authorization)) {
+	if ((kind === 'server' || kind === 'admin') && request.certificateUser === undefined && request.webTierUser === undefined) {
 		return withStatus(restError(498, 'Invalid token.'), 498, context.options.errorsAs);
 	}
 
@@ -50,7 +50,7 @@ export const portalRoutes: Route = (request, context) => {
 
 	if (rest === '/info') {
 		context.stats.count('portal.info');
-		const tokenBased = !(context.options.webTier && request.headers.authorization);
+		const tokenBased = request.webTierUser === undefined;
 		return json({owningSystemUrl: `${context.origin}/portal`, authInfo: {tokenServicesUrl: `${context.origin}/portal/sharing/rest/generateToken`, isTokenBasedSecurity: tokenBased}});
 	}
 

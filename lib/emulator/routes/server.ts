@@ -61,7 +61,7 @@ function serverAt(name: string, federated: boolean): Route {
 			}
 
 			const tokenServicesUrl = context.options.tokenServicesUrlStyle === 'trailing-slash' ? `${context.origin}/arcgis/tokens/` : `${context.origin}/arcgis/tokens/generateToken`;
-			const tokenBased = !(context.options.webTier && request.headers.authorization);
+			const tokenBased = request.webTierUser === undefined;
 			return json({currentVersion: 11.3, fullVersion: '11.3.0', authInfo: tokenBased ? {isTokenBasedSecurity: true, tokenServicesUrl, shortLivedTokenValidity: 60} : {isTokenBasedSecurity: false}});
 		}
 
