@@ -7,6 +7,7 @@ import {resolveOptions} from '../lib/options.js';
 import {fingerprint, fleetId, fleetKeys} from '../lib/store/fleet-keys.js';
 import {Sealer} from '../lib/store/sealing.js';
 import {decodeFailure, decodeToken, encodeFailure, encodeToken} from '../lib/store/stored-token.js';
+import {isJudgedFailure} from '../lib/token/issued-token.js';
 import {useEmulator} from './helpers/emulator.js';
 import {withoutNock} from './helpers/local-site.js';
 import {MemoryStore} from './helpers/memory-store.js';
@@ -85,6 +86,19 @@ describe('the fleet layer: keys, fingerprints, records and sealing', () => {
 			assert.equal(encodeFailure(new TokenAuthenticationError('NETWORK_ERROR', 'connect ECONNREFUSED'), Date.now()), undefined, 'a network failure is not kept');
 			assert.equal(decodeFailure(JSON.stringify({...JSON.parse(text), code: 'NETWORK_ERROR'})), undefined);
 			assert.equal(decodeFailure('[]'), undefined);
+		});
+
+		it('keeps a refused enterprise login (SAML_LOGIN_FAILED, no ArcGIS error), and no other refusal without an ArcGIS error', () => {
+			const refused = new TokenAuthenticationError('SAML_LOGIN_FAILED', 'idp.example.com showed its login form again: it refused the username or password.', {url: 'https://idp.example.com/login'});
+			const text = encodeFailure(refused, Date.now() + 1000)!;
+			const back = decodeFailure(text)!;
+			assert.ok(back instanceof TokenAuthenticationError);
+			assert.equal(back.code, 'SAML_LOGIN_FAILED');
+			assert.equal(back.arcgisError, undefined);
+			assert.equal(back.url, 'https://idp.example.com/login');
+			assert.match(back.message, /refused the username or password\. \(Refused for a process sharing the token store/);
+			assert.ok(isJudgedFailure(back), 'this process keeps it too');
+			assert.equal(decodeFailure(JSON.stringify({...JSON.parse(text), code: 'INVALID_CREDENTIALS'})), undefined, 'an INVALID_CREDENTIALS without its ArcGIS error is no refusal');
 		});
 	});
 

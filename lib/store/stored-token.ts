@@ -7,10 +7,13 @@ store is checked as an answer from a server would be: a record that is not one i
 Times are milliseconds since the epoch, so that they mean the same on every machine of the fleet.
 */
 type TokenRecord = {v: 1; token: string; expires: number | null; expiresAt: number; refreshAt: number; ssl: boolean; by: string | null};
-type FailureRecord = {v: 1; code: TokenAuthenticationErrorCode; message: string; url: string | null; arcgisError: ArcGISErrorObject; until: number};
+type FailureRecord = {v: 1; code: TokenAuthenticationErrorCode; message: string; url: string | null; arcgisError: ArcGISErrorObject | null; until: number};
 
 /** The codes of the refusals a store keeps: those isJudgedFailure keeps in a process. */
-const KEPT: ReadonlySet<string> = new Set(['INVALID_CREDENTIALS', 'TOKEN_SERVICE_ERROR', 'OAUTH_ERROR', 'SIGN_IN_REQUIRED']);
+const KEPT: ReadonlySet<string> = new Set(['INVALID_CREDENTIALS', 'TOKEN_SERVICE_ERROR', 'OAUTH_ERROR', 'SIGN_IN_REQUIRED', 'SAML_LOGIN_FAILED']);
+
+/** An enterprise login is refused by the identity provider's pages, which carry no ArcGIS error (see isJudgedFailure). */
+const WITHOUT_ARCGIS_ERROR = 'SAML_LOGIN_FAILED';
 
 /**
 A token record. `by`: the fingerprint of the secret that obtained the token. A process takes a
@@ -47,7 +50,7 @@ export function encodeFailure(error: unknown, until: number): string | undefined
 		return undefined;
 	}
 
-	const record: FailureRecord = {v: 1, code: error.code, message: error.message, url: error.url ?? null, arcgisError: error.arcgisError!, until};
+	const record: FailureRecord = {v: 1, code: error.code, message: error.message, url: error.url ?? null, arcgisError: error.arcgisError ?? null, until};
 	return JSON.stringify(record);
 }
 
@@ -60,7 +63,7 @@ export function decodeFailure(text: string | undefined): TokenAuthenticationErro
 		!KEPT.has(record.code) ||
 		typeof record.message !== 'string' ||
 		typeof record.arcgisError !== 'object' ||
-		record.arcgisError === null ||
+		(record.arcgisError === null && record.code !== WITHOUT_ARCGIS_ERROR) ||
 		!isTime(record.until)
 	) {
 		return undefined;
@@ -68,7 +71,7 @@ export function decodeFailure(text: string | undefined): TokenAuthenticationErro
 
 	const until = new Date(record.until).toISOString();
 	const message = `${record.message.replace(/\.?$/, '.')} (Refused for a process sharing the token store with the same password: no process tries it again before ${until}, unless given another password.)`;
-	return new TokenAuthenticationError(record.code, message, {...(record.url === null || record.url === undefined ? {} : {url: record.url}), arcgisError: record.arcgisError});
+	return new TokenAuthenticationError(record.code, message, {...(record.url === null || record.url === undefined ? {} : {url: record.url}), arcgisError: record.arcgisError ?? undefined});
 }
 
 function isTime(value: unknown): value is number {
