@@ -1,4 +1,4 @@
-import {fingerprint, fleetId, fleetKeys, stateKey, type FleetIdentity, type FleetKeys} from './fleet-keys.js';
+import {fingerprint, fleetId, fleetKeys, stateId, stateKey, type FleetIdentity, type FleetKeys} from './fleet-keys.js';
 import {FleetFlight, type Login} from './fleet-flight.js';
 import {GuardedStore} from './guarded-store.js';
 import type {TokenStore} from './token-store.js';
@@ -16,7 +16,7 @@ export class Fleet {
 	readonly #store: GuardedStore;
 	readonly #identity: () => FleetIdentity | undefined;
 	readonly #label: string;
-	/** Fingerprints by source id, with the secret they are of: scrypt runs once per source and password, not per login. */
+	/** Fingerprints by source (or state) id, with the secret they are of: scrypt runs once per source and password, not per login. */
 	readonly #fingerprints = new Map<string, {secret: string; fingerprint: Promise<string>}>();
 
 	constructor(store: TokenStore, identity: () => FleetIdentity | undefined, label: string) {
@@ -43,18 +43,20 @@ export class Fleet {
 		}
 
 		const id = fleetId(sourceKey, identity);
-		const {secret} = identity;
-		const state = identity.state && {key: stateKey(identity), shared: identity.state};
-		if (secret === undefined) {
-			return fleetKeys(id, undefined, state);
-		}
+		const {secret, state: shared} = identity;
+		const sharedId = stateId(identity);
+		const [print, sharedPrint] = secret === undefined ? [undefined, undefined] : await Promise.all([this.#fingerprint(id, secret), shared ? this.#fingerprint(sharedId, secret) : undefined]);
+		return fleetKeys(id, print, shared && {key: stateKey(sharedId, sharedPrint), shared});
+	}
 
+	/** The secret's fingerprint salted with `id`, made once per id and secret. */
+	async #fingerprint(id: string, secret: string): Promise<string> {
 		let memo = this.#fingerprints.get(id);
 		if (memo?.secret !== secret) {
 			memo = {secret, fingerprint: fingerprint(secret, id)};
 			this.#fingerprints.set(id, memo);
 		}
 
-		return fleetKeys(id, await memo.fingerprint, state);
+		return memo.fingerprint;
 	}
 }

@@ -37,6 +37,10 @@ export class FakeSamlSite {
 	/** The portal refuses refresh tokens (revoked, expired). */
 	refuseRefresh = false;
 	accessLifetimeSeconds = 1800;
+	/** The lifetime of a login's refresh token; under a day, the handler renews it (exchange_refresh_token) on its next refresh. */
+	refreshLifetimeSeconds = 1_209_600;
+	/** exchange_refresh_token calls: each gives a refresh token of two weeks and kills the old one. */
+	renewals = 0;
 	/** The password the identity provider accepts. */
 	password = SAML_PASSWORD;
 	/** Starts every token, code and SAML response it makes (the fault catalogue's canary). */
@@ -144,7 +148,7 @@ export class FakeSamlSite {
 				}
 
 				this.counts.logins++;
-				json({...this.#accessToken(), refresh_token: `${this.prefix}refresh-${randomBytes(8).toString('hex')}`, refresh_token_expires_in: 1_209_600, username: SAML_USER});
+				json({...this.#accessToken(), refresh_token: `${this.prefix}refresh-${randomBytes(8).toString('hex')}`, refresh_token_expires_in: this.refreshLifetimeSeconds, username: SAML_USER});
 			} else if (param('grant_type') === 'refresh_token') {
 				this.counts.refreshes++;
 				json(
@@ -152,6 +156,12 @@ export class FakeSamlSite {
 						? {error: {code: 498, error: 'invalid_request', error_description: 'Invalid refresh_token', message: 'Invalid refresh_token', details: []}}
 						: this.#accessToken(),
 				);
+			} else if (param('grant_type') === 'exchange_refresh_token' && !this.refuseRefresh && !this.#revoked.has(param('refresh_token'))) {
+				this.renewals++;
+				this.#revoked.add(param('refresh_token'));
+				json({...this.#accessToken(), refresh_token: `${this.prefix}refresh-${randomBytes(8).toString('hex')}`, refresh_token_expires_in: 1_209_600});
+			} else if (param('grant_type') === 'exchange_refresh_token') {
+				json({error: {code: 498, error: 'invalid_request', error_description: 'Invalid refresh_token', message: 'Invalid refresh_token', details: []}});
 			} else {
 				json({error: {code: 400, error: 'unsupported_grant_type', message: 'unsupported', details: []}});
 			}
