@@ -42,6 +42,18 @@ describe('option store with ArcGISPortalSAMLAuth: a fleet shares one enterprise 
 		}
 	});
 
+	it('shares the federated server’s token too: one exchange at the portal for the fleet', async () => {
+		const store = new MemoryStore();
+		const fleet = [handler(store), handler(store), handler(store)];
+		const server = `${site.portalUrl.replace(/\/portal$/, '/server')}/rest/services?f=json`;
+		const answers = await Promise.all(fleet.map(async auth => createSession({auth}).get(server).json<{services?: unknown[]}>()));
+		assert.ok(answers.every(answer => Array.isArray(answer.services)));
+		assert.equal(site.counts.logins, 1);
+		assert.equal(site.serverTokens, 1);
+		assert.equal(store.keys('token').length, 2, 'the portal’s access token and the server’s token');
+		assert.equal(new Set(await Promise.all(fleet.map(async auth => auth.getToken(server)))).size, 1);
+	});
+
 	it('hands a refresh token one handler renewed (the old one is dead) to the other, which goes on without a login', async () => {
 		// Under a day left: the next refresh renews the refresh token (exchange_refresh_token).
 		site.refreshLifetimeSeconds = 3600;
