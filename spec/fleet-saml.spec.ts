@@ -78,6 +78,24 @@ describe('option store with ArcGISPortalSAMLAuth: a fleet shares one enterprise 
 		assert.ok(site.counts.refreshes >= 1, 'the second refreshed with the renewed one');
 	});
 
+	it('makes one new enterprise login when the portal refuses the shared refresh token, and hands its session to the others', async () => {
+		site.accessLifetimeSeconds = 2;
+		const store = new MemoryStore();
+		const [first, second] = [handler(store), handler(store)];
+		await self(first);
+		// Revoked at the portal (the access token lives on in the fake): the stored session is dead.
+		await first.signOut();
+		assert.equal(first.refreshToken, undefined);
+		await sleep(1100);
+		assert.equal((await self(second)).username, SAML_USER, 'the second took the dead session, was refused, and logged in for the fleet');
+		assert.equal(site.counts.logins, 2);
+		await sleep(1100);
+		assert.equal((await self(first)).username, SAML_USER);
+		assert.equal(first.refreshToken, second.refreshToken, 'the first took the new session from the store');
+		assert.equal(site.counts.logins, 2, 'no third login');
+		assert.equal(site.counts.formPosts, 2);
+	});
+
 	it('makes one attempt at the identity provider for 3 handlers with the same wrong password; another password is not blocked', async () => {
 		const store = new MemoryStore();
 		const results = await Promise.allSettled([1, 2, 3].map(async () => self(handler(store, {password: WRONG}))));
