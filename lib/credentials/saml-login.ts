@@ -121,6 +121,7 @@ export class SamlLoginCredential implements Credential {
 	own; one that has a session takes a newer refresh token (renewed or from a new login) in place.
 	*/
 	readonly #shared: SharedState = {
+		// No session yet: nothing worth storing (the fleet stores a state only when a login changed it).
 		save: () => this.#refresh?.shared.save() ?? {text: 'null', ttlMs: 1},
 		adopt: text => {
 			if (this.#refresh) {
