@@ -3,6 +3,7 @@ import {hostname} from 'node:os';
 import got from 'got';
 import {ArcGISServerTokenAuth, TokenAuthenticationError} from '../lib/index.js';
 import {PasswordCredential} from '../lib/credentials/password.js';
+import {SamlLoginCredential, type SamlSession} from '../lib/credentials/saml-login.js';
 import {resolveOptions} from '../lib/options.js';
 import {fingerprint, fleetId, fleetKeys} from '../lib/store/fleet-keys.js';
 import {Sealer} from '../lib/store/sealing.js';
@@ -29,6 +30,36 @@ describe('the fleet layer: keys, fingerprints, records and sealing', () => {
 			assert.equal(new Set([base, ...others]).size, 4);
 			assert.equal(fleetId('https://gis.example.com/arcgis/tokens/generatetoken', {...identity, secret: 'another-password'}), base, 'the password is not part of the id');
 			assert.ok(![base, ...others].some(id => /alice|bob|gis|S3cret/.test(id)));
+		});
+
+		it('names a SAML session by portal, app, redirect URI, IdP user and lifetime, never its password; none without a username (Kerberos)', () => {
+			const site = (root: string) => ({origin: new URL(new URL(root).origin), root});
+			const identity = (session: Partial<SamlSession> = {}, root = 'https://gis.example.com/portal') =>
+				new SamlLoginCredential(
+					{clientId: 'app', username: 'CORP\\alice', password: 'pw-1', redirectUri: 'urn:ietf:wg:oauth:2.0:oob', ...session},
+					resolveOptions({}),
+					undefined as never,
+				).fleetIdentity(site(root));
+			const base = identity()!;
+			assert.equal(base.secret, 'pw-1');
+			assert.ok(!base.who.includes('pw-1'));
+			assert.ok(base.state, 'its refresh token is shared');
+			const ids = [
+				base,
+				identity({username: 'CORP\\bob'}),
+				identity({clientId: 'other-app'}),
+				identity({expiration: 60}),
+				identity({redirectUri: 'http://127.0.0.1:9/cb'}),
+				identity({}, 'https://other.example.com/portal'),
+			].map(one => fleetId('https://gis.example.com/portal/sharing/rest/oauth2/token', one!));
+			assert.equal(new Set(ids).size, 6);
+			assert.equal(identity({password: 'another'})!.who.join(), base.who.join(), 'the password is the secret, not the identity');
+			assert.equal(identity({username: undefined, password: undefined}), undefined, 'a Windows login shares nothing');
+			assert.equal(
+				new SamlLoginCredential({clientId: 'app', username: 'a', password: 'p', redirectUri: 'x'}, resolveOptions({}), undefined as never).fleetIdentity(undefined),
+				undefined,
+				'nor before the portal is known',
+			);
 		});
 
 		it("shares a client: 'requestip' token only within this machine (its host name is in the identity), a referer-bound one everywhere", () => {
