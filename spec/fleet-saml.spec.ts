@@ -25,7 +25,7 @@ describe('option store with ArcGISPortalSAMLAuth: a fleet shares one enterprise 
 	const self = async (auth: ArcGISPortalSAMLAuth) => createSession({auth}).get(`${site.portalUrl}/sharing/rest/community/self?f=json`).json<{username?: string}>();
 	const refusedAtIdp = (error: unknown) => error instanceof TokenAuthenticationError && error.code === 'SAML_LOGIN_FAILED' && !error.message.includes(WRONG);
 
-	it('makes two handlers of the same user make one enterprise login, with no password or user name in the store', async () => {
+	it('lets two handlers of the same user share one enterprise login, with no password or user name in the store', async () => {
 		const store = new MemoryStore();
 		const fleet = [handler(store), handler(store)];
 		assert.deepEqual(
