@@ -3,10 +3,12 @@ import {hostname} from 'node:os';
 import got from 'got';
 import {ArcGISServerTokenAuth, TokenAuthenticationError} from '../lib/index.js';
 import {PasswordCredential} from '../lib/credentials/password.js';
+import {SamlLoginCredential, type SamlSession} from '../lib/credentials/saml-login.js';
 import {resolveOptions} from '../lib/options.js';
 import {fingerprint, fleetId, fleetKeys} from '../lib/store/fleet-keys.js';
 import {Sealer} from '../lib/store/sealing.js';
 import {decodeFailure, decodeToken, encodeFailure, encodeToken} from '../lib/store/stored-token.js';
+import {isJudgedFailure} from '../lib/token/issued-token.js';
 import {useEmulator} from './helpers/emulator.js';
 import {withoutNock} from './helpers/local-site.js';
 import {MemoryStore} from './helpers/memory-store.js';
@@ -28,6 +30,36 @@ describe('the fleet layer: keys, fingerprints, records and sealing', () => {
 			assert.equal(new Set([base, ...others]).size, 4);
 			assert.equal(fleetId('https://gis.example.com/arcgis/tokens/generatetoken', {...identity, secret: 'another-password'}), base, 'the password is not part of the id');
 			assert.ok(![base, ...others].some(id => /alice|bob|gis|S3cret/.test(id)));
+		});
+
+		it('names a SAML session by portal, app, redirect URI, IdP user and lifetime, never its password; none without a username (Kerberos)', () => {
+			const site = (root: string) => ({origin: new URL(new URL(root).origin), root});
+			const identity = (session: Partial<SamlSession> = {}, root = 'https://gis.example.com/portal') =>
+				new SamlLoginCredential(
+					{clientId: 'app', username: 'CORP\\alice', password: 'pw-1', redirectUri: 'urn:ietf:wg:oauth:2.0:oob', ...session},
+					resolveOptions({}),
+					undefined as never,
+				).fleetIdentity(site(root));
+			const base = identity()!;
+			assert.equal(base.secret, 'pw-1');
+			assert.ok(!base.who.includes('pw-1'));
+			assert.ok(base.state, 'its refresh token is shared');
+			const ids = [
+				base,
+				identity({username: 'CORP\\bob'}),
+				identity({clientId: 'other-app'}),
+				identity({expiration: 60}),
+				identity({redirectUri: 'http://127.0.0.1:9/cb'}),
+				identity({}, 'https://other.example.com/portal'),
+			].map(one => fleetId('https://gis.example.com/portal/sharing/rest/oauth2/token', one!));
+			assert.equal(new Set(ids).size, 6);
+			assert.equal(identity({password: 'another'})!.who.join(), base.who.join(), 'the password is the secret, not the identity');
+			assert.equal(identity({username: undefined, password: undefined}), undefined, 'a Windows login shares nothing');
+			assert.equal(
+				new SamlLoginCredential({clientId: 'app', username: 'a', password: 'p', redirectUri: 'x'}, resolveOptions({}), undefined as never).fleetIdentity(undefined),
+				undefined,
+				'nor before the portal is known',
+			);
 		});
 
 		it("shares a client: 'requestip' token only within this machine (its host name is in the identity), a referer-bound one everywhere", () => {
@@ -88,6 +120,19 @@ describe('the fleet layer: keys, fingerprints, records and sealing', () => {
 			assert.equal(encodeFailure(new TokenAuthenticationError('NETWORK_ERROR', 'connect ECONNREFUSED'), Date.now()), undefined, 'a network failure is not kept');
 			assert.equal(decodeFailure(JSON.stringify({...JSON.parse(text), code: 'NETWORK_ERROR'})), undefined);
 			assert.equal(decodeFailure('[]'), undefined);
+		});
+
+		it('keeps a refused enterprise login (SAML_LOGIN_FAILED, no ArcGIS error), and no other refusal without an ArcGIS error', () => {
+			const refused = new TokenAuthenticationError('SAML_LOGIN_FAILED', 'idp.example.com showed its login form again: it refused the username or password.', {url: 'https://idp.example.com/login'});
+			const text = encodeFailure(refused, Date.now() + 1000)!;
+			const back = decodeFailure(text)!;
+			assert.ok(back instanceof TokenAuthenticationError);
+			assert.equal(back.code, 'SAML_LOGIN_FAILED');
+			assert.equal(back.arcgisError, undefined);
+			assert.equal(back.url, 'https://idp.example.com/login');
+			assert.match(back.message, /refused the username or password\. \(Refused for a process sharing the token store/);
+			assert.ok(isJudgedFailure(back), 'this process keeps it too');
+			assert.equal(decodeFailure(JSON.stringify({...JSON.parse(text), code: 'INVALID_CREDENTIALS'})), undefined, 'an INVALID_CREDENTIALS without its ArcGIS error is no refusal');
 		});
 	});
 

@@ -31,9 +31,10 @@ export interface Credential {
 	/**
 	Who its tokens belong to, for a store shared by a fleet (option `store`): the login without its
 	secret, and the secret a refusal is kept against. Undefined (or absent): its tokens are not
-	shared, as for a token given as it is.
+	shared, as for a token given as it is. `site`: the site the handler is bound to, for a
+	credential whose identity is the site's (a SAML session: its portal's user).
 	*/
-	fleetIdentity?(): FleetIdentity | undefined;
+	fleetIdentity?(site: Site | undefined): FleetIdentity | undefined;
 
 	/** Forgets what it remembers of earlier requests (`auth.reset()`). */
 	reset(): void;

@@ -137,30 +137,21 @@ export class RefreshTokenCredential implements Credential {
 	from the store first. `onRefreshToken` is told in the process that renewed it.
 	*/
 	fleetIdentity(): FleetIdentity {
-		return {who: ['oauth-session', this.#session.clientId, this.#sessionId], secret: undefined, state: this.#shared};
+		return {who: ['oauth-session', this.#session.clientId, this.#sessionId], secret: undefined, state: this.shared};
 	}
 
-	readonly #shared: SharedState = {
-		save: () => ({
-			text: JSON.stringify({refreshToken: this.#refreshToken, expires: this.#refreshExpiresAt ?? null}),
-			ttlMs: this.#refreshExpiresAt === undefined ? LONGEST_REFRESH_MS : Math.max(1, this.#refreshExpiresAt - Date.now()),
-		}),
+	/** The session as a fleet shares it (its refresh token), and how it takes one another process stored. */
+	readonly shared: SharedState = {
+		save: () => sharedSession(this.#refreshToken, this.#refreshExpiresAt),
 		adopt: text => {
-			let value: {refreshToken?: unknown; expires?: unknown} | undefined;
-			try {
-				value = JSON.parse(text) as typeof value;
-			} catch {
-				return;
-			}
-
-			const {refreshToken, expires} = value ?? {};
-			if (typeof refreshToken !== 'string' || !isTokenText(refreshToken) || refreshToken === this.#refreshToken || !(expires === null || (typeof expires === 'number' && Number.isFinite(expires)))) {
+			const stored = readSharedSession(text);
+			if (!stored || stored.refreshToken === this.#refreshToken) {
 				return;
 			}
 
 			this.#retired.push(this.#refreshToken);
-			this.#refreshToken = refreshToken;
-			this.#refreshExpiresAt = expires ?? undefined;
+			this.#refreshToken = stored.refreshToken;
+			this.#refreshExpiresAt = stored.expiresAt;
 		},
 	};
 
@@ -198,6 +189,31 @@ export class RefreshTokenCredential implements Credential {
 			emitAuthWarning('onRefreshToken failed: the new refresh token is in use but was not saved, and a later run may have to sign in again.', 'OAUTH_ERROR');
 		}
 	}
+}
+
+/** A session's refresh token as a fleet stores it (JSON text), living as long as the refresh token. */
+export function sharedSession(refreshToken: string, expiresAt: number | undefined): {text: string; ttlMs: number} {
+	return {
+		text: JSON.stringify({refreshToken, expires: expiresAt ?? null}),
+		ttlMs: expiresAt === undefined ? LONGEST_REFRESH_MS : Math.max(1, expiresAt - Date.now()),
+	};
+}
+
+/** A stored session read back, checked as an answer from a server would be; undefined if it is not one. */
+export function readSharedSession(text: string): {refreshToken: string; expiresAt: number | undefined} | undefined {
+	let value: {refreshToken?: unknown; expires?: unknown} | undefined;
+	try {
+		value = JSON.parse(text) as typeof value;
+	} catch {
+		return undefined;
+	}
+
+	const {refreshToken, expires} = value ?? {};
+	if (typeof refreshToken !== 'string' || !isTokenText(refreshToken) || !(expires === null || (typeof expires === 'number' && Number.isFinite(expires)))) {
+		return undefined;
+	}
+
+	return {refreshToken, expiresAt: expires ?? undefined};
 }
 
 /** A refusal of the refresh token itself (ArcGIS: code 498, "refresh_token expired", "Invalid refresh_token"). */

@@ -4,13 +4,14 @@ import type {ResolvedOptions} from '../options.js';
 import {enterpriseLogin, type IdpStep} from '../saml/enterprise-login.js';
 import type {Site} from '../site/site.js';
 import {assertSecureTransport} from '../site/transport.js';
+import type {FleetIdentity, SharedState} from '../store/fleet-keys.js';
 import type {ArcGISClient, CallContext} from '../token/arcgis-client.js';
 import type {IssuedToken} from '../token/issued-token.js';
 import {oauthUrl, readOAuthAnswer} from '../token/oauth-token.js';
 import type {TokenEndpoint} from '../token/token-endpoint.js';
 import {emitAuthWarning} from '../warnings.js';
 import type {Credential} from './credential.js';
-import {RefreshTokenCredential, type RefreshSession} from './refresh-token.js';
+import {readSharedSession, RefreshTokenCredential, type RefreshSession} from './refresh-token.js';
 
 /** What an enterprise login needs besides the handler's options. */
 export type SamlSession = {
@@ -94,6 +95,46 @@ export class SamlLoginCredential implements Credential {
 	secrets(): ReadonlyArray<string | undefined> {
 		return [this.#session.password, ...(this.#refresh?.secrets() ?? []), ...this.#retired];
 	}
+
+	/**
+	Whose session it is, for a fleet (option `store`): the portal, the app (and the redirect URI its
+	renewals repeat), the user given to the identity provider and the sign-in's lifetime; the
+	identity provider is the portal's (its authorize page names it), so the portal names it too.
+	The password is the secret: a refused login is kept under its fingerprint, and the session's
+	refresh token is shared (state) with the processes of the same password only. A Windows login
+	(no username: the Kerberos ticket's user, whom the handler cannot name before the login) has no
+	identity and shares nothing: by portal and app alone, one user's session would reach a process
+	running with another user's ticket.
+	*/
+	fleetIdentity(site: Site | undefined): FleetIdentity | undefined {
+		const {clientId, username, password, redirectUri, expiration} = this.#session;
+		if (username === undefined || password === undefined || site === undefined) {
+			return undefined;
+		}
+
+		return {who: ['saml-session', site.root.toLowerCase(), clientId, redirectUri, username, String(expiration ?? '')], secret: password, state: this.#shared};
+	}
+
+	/**
+	The session's refresh token as the fleet shares it: a process that has none yet (another one
+	made the enterprise login) takes the stored one and goes on with refresh_token, no login of its
+	own; one that has a session takes a newer refresh token (renewed or from a new login) in place.
+	*/
+	readonly #shared: SharedState = {
+		// No session yet: nothing worth storing (the fleet stores a state only when a login changed it).
+		save: () => this.#refresh?.shared.save() ?? {text: 'null', ttlMs: 1},
+		adopt: text => {
+			if (this.#refresh) {
+				this.#refresh.shared.adopt(text);
+				return;
+			}
+
+			const stored = readSharedSession(text);
+			if (stored) {
+				this.#refresh = this.#sessionFrom(stored.refreshToken, stored.expiresAt === undefined ? undefined : new Date(stored.expiresAt));
+			}
+		},
+	};
 
 	/** Revokes the session's refresh token (signOut); the next request makes a new enterprise login. */
 	async revoke(portalRoot: string): Promise<void> {

@@ -57,7 +57,7 @@ export abstract class ArcGISAuthBase {
 		this.#kind = kind;
 		// A portal given up front (OAuth handlers' option `portal`) is the site from the start.
 		this.#binding = new SiteBinding(kind.product === 'portal', settings.instance, kind.product === 'portal' ? settings.portal : undefined);
-		this.#registry = new TokenRegistry(kind.name, settings.store && {store: settings.store, identity: () => credential.fleetIdentity?.()});
+		this.#registry = new TokenRegistry(kind.name, settings.store && {store: settings.store, identity: () => credential.fleetIdentity?.(this.#binding.site)});
 		this.#webTier = kind.webTier
 			? new WebTier({
 					label: kind.name,

@@ -41,7 +41,9 @@ the SAML response posted back to the portal, and the OAuth code exchanged with P
 tokens come from the refresh token, refreshed before they expire and once on 498/499; only when the
 portal refuses the refresh token is there a new enterprise login. A refused login is
 `SAML_LOGIN_FAILED`, tried once and kept until `reset()`. The `expiration` option asks for the
-sign-in's lifetime in minutes.
+sign-in's lifetime in minutes. With the option `store` and a `username` and `password`, the
+processes of a fleet make one enterprise login between them and share its refresh token; without
+a username (the Kerberos ticket) each process logs in on its own.
 
 ```ts
 const auth = new ArcGISPortalSAMLAuth('my-app-id', {portal: 'https://gis.example.com/portal'}); // Kerberos at the IdP

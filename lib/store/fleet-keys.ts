@@ -35,17 +35,26 @@ export type FleetKeys = {
 	readonly state: {readonly key: string; readonly shared: SharedState} | undefined;
 };
 
+/** The id of a credential's shared state: by its identity alone (every token source of it shares one). */
+export function stateId(identity: FleetIdentity): string {
+	return fleetId('credential', identity);
+}
+
+/**
+The key of a credential's shared state. With a secret (a SAML session begun with a password), the
+key names its fingerprint as a token record names the secret that obtained it: a process with a
+mistyped or old password borrows no session of the right one.
+*/
+export function stateKey(id: string, fingerprint: string | undefined): string {
+	return fingerprint === undefined ? `state:{${id}}` : `state:{${id}}:${fingerprint}`;
+}
+
 /**
 The one function that names what a fleet shares. The id hashes the token source (its endpoint, or
 the federated server) with the identity: tokens of different users, sites, clients and referers
 never meet under one key, and no key holds a name or a password in the clear. The `{id}` braces are
 a Redis Cluster hash tag: a source's keys live on one node.
 */
-/** The key of a credential's shared state: by its identity alone (every token source of it shares one). */
-export function stateKey(identity: FleetIdentity): string {
-	return `state:{${fleetId('credential', identity)}}`;
-}
-
 export function fleetId(sourceKey: string, identity: FleetIdentity): string {
 	return createHash('sha256')
 		.update(JSON.stringify(['got-arcgis-auth fleet v1', sourceKey, ...identity.who]))

@@ -10,7 +10,13 @@ type TokenRecord = {v: 1; token: string; expires: number | null; expiresAt: numb
 type FailureRecord = {v: 1; code: TokenAuthenticationErrorCode; message: string; url: string | null; arcgisError: ArcGISErrorObject; until: number};
 
 /** The codes of the refusals a store keeps: those isJudgedFailure keeps in a process. */
-const KEPT: ReadonlySet<string> = new Set(['INVALID_CREDENTIALS', 'TOKEN_SERVICE_ERROR', 'OAUTH_ERROR', 'SIGN_IN_REQUIRED']);
+const KEPT: ReadonlySet<string> = new Set(['INVALID_CREDENTIALS', 'TOKEN_SERVICE_ERROR', 'OAUTH_ERROR', 'SIGN_IN_REQUIRED', 'SAML_LOGIN_FAILED']);
+
+/** An enterprise login is refused by the identity provider's pages, which carry no ArcGIS error (see isJudgedFailure). */
+const WITHOUT_ARCGIS_ERROR = 'SAML_LOGIN_FAILED';
+
+/** A refusal as stored: a refused enterprise login's has `arcgisError: null`. */
+type StoredFailure = Omit<FailureRecord, 'arcgisError'> & {arcgisError: ArcGISErrorObject | null};
 
 /**
 A token record. `by`: the fingerprint of the secret that obtained the token. A process takes a
@@ -60,20 +66,20 @@ export function encodeFailure(error: unknown, until: number): string | undefined
 		return undefined;
 	}
 
-	const record: FailureRecord = {v: 1, code: error.code, message: error.message, url: error.url ?? null, arcgisError: error.arcgisError!, until};
+	const record: StoredFailure = {v: 1, code: error.code, message: error.message, url: error.url ?? null, arcgisError: error.arcgisError ?? null, until};
 	return JSON.stringify(record);
 }
 
 /** The refusal as this process's error: judged as the original was, so this process keeps it too. */
 export function decodeFailure(text: string | undefined): TokenAuthenticationError | undefined {
-	const record = parse(text) as Partial<FailureRecord> | undefined;
+	const record = parse(text) as Partial<StoredFailure> | undefined;
 	if (
 		record?.v !== 1 ||
 		typeof record.code !== 'string' ||
 		!KEPT.has(record.code) ||
 		typeof record.message !== 'string' ||
 		typeof record.arcgisError !== 'object' ||
-		record.arcgisError === null ||
+		(record.arcgisError === null && record.code !== WITHOUT_ARCGIS_ERROR) ||
 		!isTime(record.until)
 	) {
 		return undefined;
@@ -81,7 +87,7 @@ export function decodeFailure(text: string | undefined): TokenAuthenticationErro
 
 	const until = new Date(record.until).toISOString();
 	const message = `${record.message.replace(/\.?$/, '.')} (Refused for a process sharing the token store with the same password: no process tries it again before ${until}, unless given another password.)`;
-	return new TokenAuthenticationError(record.code, message, {...(record.url === null || record.url === undefined ? {} : {url: record.url}), arcgisError: record.arcgisError});
+	return new TokenAuthenticationError(record.code, message, {...(record.url === null || record.url === undefined ? {} : {url: record.url}), arcgisError: record.arcgisError ?? undefined});
 }
 
 function isTime(value: unknown): value is number {

@@ -71,7 +71,9 @@ export class TokenRegistry {
 		return [...this.#sources.values()].map(held => held.source.current?.token);
 	}
 
+	/** Forgets every source, its token and kept refusal — and the refusals the fleet keeps for this credential (a store, if shared). */
 	reset(): void {
+		this.#fleet?.forgetRefusals();
 		for (const held of this.#sources.values()) {
 			held.source.reset();
 		}

@@ -37,6 +37,12 @@ export class FakeSamlSite {
 	/** The portal refuses refresh tokens (revoked, expired). */
 	refuseRefresh = false;
 	accessLifetimeSeconds = 1800;
+	/** The lifetime of a login's refresh token; under a day, the handler renews it (exchange_refresh_token) on its next refresh. */
+	refreshLifetimeSeconds = 1_209_600;
+	/** exchange_refresh_token calls: each gives a refresh token of two weeks and kills the old one. */
+	renewals = 0;
+	/** Server tokens the portal made for its federated server (`/server` on the portal's origin) from an access token. */
+	serverTokens = 0;
 	/** The password the identity provider accepts. */
 	password = SAML_PASSWORD;
 	/** Starts every token, code and SAML response it makes (the fault catalogue's canary). */
@@ -53,6 +59,7 @@ export class FakeSamlSite {
 	readonly #pending = new Map<string, {state: string; challenge: string; redirectUri: string}>();
 	readonly #codes = new Map<string, {challenge: string; redirectUri: string}>();
 	readonly #valid = new Set<string>();
+	readonly #validOnServer = new Set<string>();
 	readonly #negotiated = new WeakSet<Socket>();
 	readonly #portal = new LoopbackListener(createServer((request, response) => this.#serve(request, response, 'portal')));
 	readonly #idpServer = new LoopbackListener(createServer((request, response) => this.#serve(request, response, 'idp')));
@@ -144,7 +151,7 @@ export class FakeSamlSite {
 				}
 
 				this.counts.logins++;
-				json({...this.#accessToken(), refresh_token: `${this.prefix}refresh-${randomBytes(8).toString('hex')}`, refresh_token_expires_in: 1_209_600, username: SAML_USER});
+				json({...this.#accessToken(), refresh_token: `${this.prefix}refresh-${randomBytes(8).toString('hex')}`, refresh_token_expires_in: this.refreshLifetimeSeconds, username: SAML_USER});
 			} else if (param('grant_type') === 'refresh_token') {
 				this.counts.refreshes++;
 				json(
@@ -152,6 +159,12 @@ export class FakeSamlSite {
 						? {error: {code: 498, error: 'invalid_request', error_description: 'Invalid refresh_token', message: 'Invalid refresh_token', details: []}}
 						: this.#accessToken(),
 				);
+			} else if (param('grant_type') === 'exchange_refresh_token' && !this.refuseRefresh && !this.#revoked.has(param('refresh_token'))) {
+				this.renewals++;
+				this.#revoked.add(param('refresh_token'));
+				json({...this.#accessToken(), refresh_token: `${this.prefix}refresh-${randomBytes(8).toString('hex')}`, refresh_token_expires_in: 1_209_600});
+			} else if (param('grant_type') === 'exchange_refresh_token') {
+				json({error: {code: 498, error: 'invalid_request', error_description: 'Invalid refresh_token', message: 'Invalid refresh_token', details: []}});
 			} else {
 				json({error: {code: 400, error: 'unsupported_grant_type', message: 'unsupported', details: []}});
 			}
@@ -159,6 +172,15 @@ export class FakeSamlSite {
 			this.counts.revokes++;
 			this.#revoked.add(param('auth_token'));
 			json({success: true});
+		} else if (path === '/portal/sharing/rest/generateToken' && this.#valid.has(param('token')) && param('serverUrl') !== '') {
+			this.serverTokens++;
+			const token = `${this.prefix}server-${randomBytes(8).toString('hex')}`;
+			this.#validOnServer.add(token);
+			json({token, expires: Date.now() + 1_800_000, ssl: false});
+		} else if (path === '/server/rest/info') {
+			json({currentVersion: 11.3, owningSystemUrl: this.portalUrl, authInfo: {isTokenBasedSecurity: true, tokenServicesUrl: `${this.portalUrl}/sharing/rest/generateToken`}});
+		} else if (path === '/server/rest/services') {
+			json(this.#validOnServer.has(param('token')) ? {services: []} : {error: {code: 498, message: 'Invalid token.', details: []}});
 		} else if (path === '/portal/sharing/rest/community/self') {
 			json(this.#valid.has(param('token')) ? {username: SAML_USER} : {error: {code: 498, message: 'Invalid token.', details: []}});
 		} else {
