@@ -29,8 +29,8 @@ const when = async <T>(name: (typeof WORKLOADS)[number], workload: () => Promise
 const size = smoke
 	? {requests: 200, cold: 50, expirySeconds: 3, lifetime: 2, memory: [200, 2000] as const, web: {rounds: 10, perRound: 1, sequential: 2, inFlight: 64}}
 	: {requests: 2000, cold: 200, expirySeconds: 10, lifetime: 2, memory: [2000, 20_000] as const, web: {rounds: 40, perRound: 2, sequential: 10, inFlight: 64}};
-// 8 processes either way; the smoke run makes its short-token requests for 3 s, not 10, and times nothing.
-const fleetSize = {processes: 8, lifetimeSeconds: size.lifetime, seconds: size.expirySeconds, warmRequests: smoke ? undefined : size.requests * 3};
+// The smoke run: 4 processes (each spawn costs about a second of CPU), short-token requests for 3 s, no timing.
+const fleetSize = {processes: smoke ? 4 : 8, lifetimeSeconds: size.lifetime, seconds: size.expirySeconds, warmRequests: smoke ? undefined : size.requests * 3};
 
 /** A median of rounds with its spread, for the table. */
 const spread = (ratio: {median: number; min: number; max: number}) => `${ratio.median} (rounds ${ratio.min}–${ratio.max})`;
