@@ -201,7 +201,7 @@ try {
 					[`fleet on Redis: ${fleetResult.processes} processes cold at once`, `generateToken ${fleetResult.coldTokenCalls.store} with the store, ${fleetResult.coldTokenCalls.noStore} without`],
 					[
 						`fleet on Redis: ${fleetResult.processes} processes, ${fleetResult.short.lifetimeSeconds} s tokens over ${fleetResult.short.seconds} s`,
-						`${fleetResult.short.requests} requests; token calls ${fleetResult.short.store} with the store, ${fleetResult.short.noStore} without`,
+						`token calls ${fleetResult.short.store} with the store (${fleetResult.short.requests.store} requests), ${fleetResult.short.noStore} without (${fleetResult.short.requests.noStore} requests)`,
 					],
 					['fleet on Redis: failed requests, processes without a result', `${fleetResult.failed} failed${fleetResult.problems.length > 0 ? `; ${fleetResult.problems.join('; ')}` : ', 0 processes'}`],
 					[

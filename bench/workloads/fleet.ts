@@ -95,7 +95,13 @@ export async function fleet(emu: EmulatorThread, size: FleetSize) {
 	return {
 		processes: size.processes,
 		coldTokenCalls: {store: coldStore.calls, noStore: coldPlain.calls},
-		short: {lifetimeSeconds: size.lifetimeSeconds, seconds: size.seconds, requests: shortStore.requests + shortPlain.requests, store: shortStore.calls, noStore: shortPlain.calls},
+		short: {
+			lifetimeSeconds: size.lifetimeSeconds,
+			seconds: size.seconds,
+			store: shortStore.calls,
+			noStore: shortPlain.calls,
+			requests: {store: shortStore.requests, noStore: shortPlain.requests},
+		},
 		failed,
 		problems,
 		...warm,
