@@ -1,4 +1,4 @@
-// npm run bench [-- --json out.json] [-- --smoke]
+// npm run bench [-- --json out.json] [-- --smoke] [-- --only fleet,cold]
 // The library (as built in dist/) against its baselines and its peer, side by side in one run.
 import {writeFileSync} from 'node:fs';
 import {parseArgs} from 'node:util';
@@ -12,12 +12,25 @@ import {fleet} from './workloads/fleet.js';
 import {expiry, ourClient, revocation} from './workloads/steady.js';
 import {webTier} from './workloads/web-tier.js';
 
-const {values} = parseArgs({options: {json: {type: 'string'}, smoke: {type: 'boolean', default: false}}});
+const WORKLOADS = ['overhead', 'cold', 'expiry', 'revocation', 'peer', 'memory', 'web', 'federated', 'fleet'] as const;
+const {values} = parseArgs({options: {json: {type: 'string'}, smoke: {type: 'boolean', default: false}, only: {type: 'string'}}});
 const smoke = values.smoke;
+// --only: the named workloads alone (comma-separated), e.g. to measure one of them again.
+const only = values.only?.split(',').map(name => name.trim());
+const unknown = only?.filter(name => !(WORKLOADS as readonly string[]).includes(name)) ?? [];
+if (unknown.length > 0) {
+	console.error(`bench: --only ${unknown.join(',')}: no such workload (${WORKLOADS.join(', ')})`);
+	process.exit(2);
+}
+
+/** Runs a workload unless --only leaves it out. */
+const when = async <T>(name: (typeof WORKLOADS)[number], workload: () => Promise<T>): Promise<T | undefined> => (only && !only.includes(name) ? undefined : workload());
 // The smoke run (CI) checks counts, never times: the machines are shared and noisy.
 const size = smoke
 	? {requests: 200, cold: 50, expirySeconds: 3, lifetime: 2, memory: [200, 2000] as const, web: {rounds: 10, perRound: 1, sequential: 2, inFlight: 64}}
 	: {requests: 2000, cold: 200, expirySeconds: 10, lifetime: 2, memory: [2000, 20_000] as const, web: {rounds: 40, perRound: 2, sequential: 10, inFlight: 64}};
+// The smoke run: 4 processes (each spawn costs about a second of CPU), short-token requests for 3 s, no timing.
+const fleetSize = {processes: smoke ? 4 : 8, lifetimeSeconds: size.lifetime, seconds: size.expirySeconds, warmRequests: smoke ? undefined : size.requests * 3};
 
 /** A median of rounds with its spread, for the table. */
 const spread = (ratio: {median: number; min: number; max: number}) => `${ratio.median} (rounds ${ratio.min}–${ratio.max})`;
@@ -27,15 +40,15 @@ const log = (line: string) => process.stderr.write(`${line}\n`);
 try {
 	log(`bench: ${smoke ? 'smoke' : 'full'} run, emulator on ${emu.url} (worker thread)`);
 	// Three times the other workloads' requests: a 3 % figure needs many rounds on a shared machine.
-	const timing = smoke ? undefined : await overhead(emu, size.requests * 3);
-	const cold = await coldStart(emu, size.cold);
-	const expiryResult = await expiry(emu, size.expirySeconds, size.lifetime);
-	const revocationResult = await revocation(emu, size.requests, 3, ourClient(emu));
-	const peerResult = await peer(emu, smoke ? 100 : size.requests);
-	const heap = smoke ? undefined : await memory(emu, size.memory[0], size.memory[1]);
-	const web = await webTier(size.web);
-	const fed = await federated(emu, smoke ? 60 : 600, !smoke);
-	const fleetResult = await fleet(emu, 8, smoke ? undefined : size.requests * 3);
+	const timing = smoke ? undefined : await when('overhead', async () => overhead(emu, size.requests * 3));
+	const cold = await when('cold', async () => coldStart(emu, size.cold));
+	const expiryResult = await when('expiry', async () => expiry(emu, size.expirySeconds, size.lifetime));
+	const revocationResult = await when('revocation', async () => revocation(emu, size.requests, 3, ourClient(emu)));
+	const peerResult = await when('peer', async () => peer(emu, smoke ? 100 : size.requests));
+	const heap = smoke ? undefined : await when('memory', async () => memory(emu, size.memory[0], size.memory[1]));
+	const web = await when('web', async () => webTier(size.web));
+	const fed = await when('federated', async () => federated(emu, smoke ? 60 : 600, !smoke));
+	const fleetResult = await when('fleet', async () => fleet(emu, fleetSize));
 
 	const targets: Array<{name: string; value: number; limit: string; pass: boolean}> = [];
 	const target = (name: string, value: number, limit: string, pass: boolean) => targets.push({name, value, limit, pass});
@@ -44,29 +57,47 @@ try {
 		target('OAuth overhead (ArcGISPortalOAuthAuth ÷ plain got, median of rounds)', timing.oauth.median, '≤ 1.03', timing.oauth.median <= 1.03);
 	}
 
-	target('cold start: rest/info calls', cold.info, '= 1', cold.info === 1);
-	target('cold start: generateToken calls', cold.generateToken, '= 1', cold.generateToken === 1);
-	target('cold start: failed requests', cold.failed, '= 0', cold.failed === 0);
-	const expiryLimit = expiryResult.seconds / (expiryResult.lifetimeSeconds / 2) + 1;
-	target('expiry: token calls', expiryResult.tokenCalls, `≤ ${expiryLimit}`, expiryResult.tokenCalls <= expiryLimit);
-	target('expiry: failed requests', expiryResult.failed, '= 0', expiryResult.failed === 0);
-	target('revocation: failed requests', revocationResult.failed, '= 0', revocationResult.failed === 0);
-	target('revocation: token calls', revocationResult.tokenCalls, '= 4', revocationResult.tokenCalls === 4);
-	target('federated: token calls, 3 servers cold', fed.coldTokenCalls, '= 4 (1 portal + 1 per server)', fed.coldTokenCalls === 4);
-	target(
-		'federated: exchanges after one server revoked',
-		fed.exchangesAfterRevocation.imagery ?? 0,
-		'= 2, others 1',
-		fed.exchangesAfterRevocation.imagery === 2 && fed.exchangesAfterRevocation.hosting === 1 && fed.exchangesAfterRevocation.raster === 1,
-	);
-	target('federated: failed requests', fed.failed, '= 0', fed.failed === 0);
-	if (fed.perRequest !== undefined) {
-		target('federated path ÷ a server handler on the same server, median of rounds', fed.perRequest.median, '≤ 1.02', fed.perRequest.median <= 1.02);
+	if (cold) {
+		target('cold start: rest/info calls', cold.info, '= 1', cold.info === 1);
+		target('cold start: generateToken calls', cold.generateToken, '= 1', cold.generateToken === 1);
+		target('cold start: failed requests', cold.failed, '= 0', cold.failed === 0);
+	}
+
+	const expiryLimit = (seconds: number, lifetimeSeconds: number) => seconds / (lifetimeSeconds / 2) + 1;
+	if (expiryResult) {
+		const limit = expiryLimit(expiryResult.seconds, expiryResult.lifetimeSeconds);
+		target('expiry: token calls', expiryResult.tokenCalls, `≤ ${limit}`, expiryResult.tokenCalls <= limit);
+		target('expiry: failed requests', expiryResult.failed, '= 0', expiryResult.failed === 0);
+	}
+
+	if (revocationResult) {
+		target('revocation: failed requests', revocationResult.failed, '= 0', revocationResult.failed === 0);
+		target('revocation: token calls', revocationResult.tokenCalls, '= 4', revocationResult.tokenCalls === 4);
+	}
+
+	if (fed) {
+		target('federated: token calls, 3 servers cold', fed.coldTokenCalls, '= 4 (1 portal + 1 per server)', fed.coldTokenCalls === 4);
+		target(
+			'federated: exchanges after one server revoked',
+			fed.exchangesAfterRevocation.imagery ?? 0,
+			'= 2, others 1',
+			fed.exchangesAfterRevocation.imagery === 2 && fed.exchangesAfterRevocation.hosting === 1 && fed.exchangesAfterRevocation.raster === 1,
+		);
+		target('federated: failed requests', fed.failed, '= 0', fed.failed === 0);
+		if (fed.perRequest !== undefined) {
+			target('federated path ÷ a server handler on the same server, median of rounds', fed.perRequest.median, '≤ 1.02', fed.perRequest.median <= 1.02);
+		}
 	}
 
 	if (fleetResult) {
-		target(`fleet on Redis: ${fleetResult.processes} cold handlers, generateToken calls`, fleetResult.coldTokenCalls, '= 1', fleetResult.coldTokenCalls === 1);
+		const {processes, coldTokenCalls, short} = fleetResult;
+		target(`fleet on Redis: ${processes} processes cold, generateToken calls with the store`, coldTokenCalls.store, '= 1', coldTokenCalls.store === 1);
+		target(`fleet on Redis: ${processes} processes cold, generateToken calls without`, coldTokenCalls.noStore, `= ${processes}`, coldTokenCalls.noStore === processes);
+		// With the store the fleet refreshes as one handler does (the expiry target); without, each process does.
+		const limit = expiryLimit(short.seconds, short.lifetimeSeconds);
+		target(`fleet on Redis: ${short.lifetimeSeconds} s tokens over ${short.seconds} s, token calls with the store`, short.store, `≤ ${limit}`, short.store <= limit);
 		target('fleet on Redis: failed requests', fleetResult.failed, '= 0', fleetResult.failed === 0);
+		target('fleet on Redis: processes that gave no result', fleetResult.problems.length, '= 0', fleetResult.problems.length === 0);
 		target('fleet on Redis: store calls on the warm path', fleetResult.warmStoreCalls, '= 0', fleetResult.warmStoreCalls === 0);
 		if (fleetResult.ratio) {
 			target('fleet on Redis: warm path ÷ plain got, median of rounds', fleetResult.ratio.median, '≤ 1.05', fleetResult.ratio.median <= 1.05);
@@ -118,11 +149,11 @@ try {
 
 	const report = {
 		...(timing ? {overhead: timing.overhead, oauth: timing.oauth, floor: timing.floor, control: timing.control, forcePost: timing.forcePost, medians: timing.medians} : {}),
-		coldStart: {requests: cold.requests, info: cold.info, generateToken: cold.generateToken},
-		expiry: {seconds: expiryResult.seconds, lifetimeSeconds: expiryResult.lifetimeSeconds, tokenCalls: expiryResult.tokenCalls, failed: expiryResult.failed},
-		revocation: {requests: revocationResult.requests, failed: revocationResult.failed, tokenCalls: revocationResult.tokenCalls},
-		peer: peerResult,
-		federated: fed,
+		...(cold ? {coldStart: {requests: cold.requests, info: cold.info, generateToken: cold.generateToken}} : {}),
+		...(expiryResult ? {expiry: {seconds: expiryResult.seconds, lifetimeSeconds: expiryResult.lifetimeSeconds, tokenCalls: expiryResult.tokenCalls, failed: expiryResult.failed}} : {}),
+		...(revocationResult ? {revocation: {requests: revocationResult.requests, failed: revocationResult.failed, tokenCalls: revocationResult.tokenCalls}} : {}),
+		...(peerResult ? {peer: peerResult} : {}),
+		...(fed ? {federated: fed} : {}),
 		...(fleetResult ? {fleet: fleetResult} : {}),
 		...(heap ? {heap: {after2k: heap.after2k, after20k: heap.after20k, growthRatio: heap.growthRatio}} : {}),
 		...(web ? {webTier: web} : {}),
@@ -139,21 +170,48 @@ try {
 					['forcePost on ÷ off', spread(timing.forcePost)],
 				] as Array<[string, string]>)
 			: []),
-		[`cold start: ${cold.requests} concurrent first requests`, `${cold.info} info, ${cold.generateToken} generateToken, ${cold.failed} failed`],
-		[`expiry: ${expiryResult.lifetimeSeconds} s tokens over ${expiryResult.seconds} s`, `${expiryResult.requests} requests, ${expiryResult.tokenCalls} token calls, ${expiryResult.failed} failed`],
-		[`revocation: 3 during ${revocationResult.requests} requests`, `${revocationResult.failed} failed, ${revocationResult.tokenCalls} token calls`],
-		[`peer ${peerResult.name} ${peerResult.version}: its time ÷ ours`, String(peerResult.sequentialRatio)],
-		['peer: revocation 3 times', `${peerResult.revocationFailed} failed, ${peerResult.revocationTokenCalls} token calls`],
-		[
-			`federated: ${fed.requests} concurrent requests over ${fed.servers} servers`,
-			`${fed.coldTokenCalls} token calls (${fed.portalLogins} portal login), ${fed.failed} failed${fed.perRequest === undefined ? '' : `; ×${spread(fed.perRequest)} a server handler's time on the same server`}`,
-		],
-		fleetResult
-			? [
-					`fleet on Redis: ${fleetResult.processes} handlers with a store each`,
-					`${fleetResult.coldTokenCalls} generateToken cold, ${fleetResult.failed} failed; warm: ${fleetResult.warmStoreCalls} store calls in ${fleetResult.warmRequests} requests${fleetResult.ratio ? `, ×${spread(fleetResult.ratio)} plain got` : ''}`,
-				]
-			: ['fleet on Redis', 'not measured: scripts/redis/up.sh is not up (GOT_ARCGIS_REDIS_URL)'],
+		...(cold ? ([[`cold start: ${cold.requests} concurrent first requests`, `${cold.info} info, ${cold.generateToken} generateToken, ${cold.failed} failed`]] as Array<[string, string]>) : []),
+		...(expiryResult
+			? ([
+					[
+						`expiry: ${expiryResult.lifetimeSeconds} s tokens over ${expiryResult.seconds} s`,
+						`${expiryResult.requests} requests, ${expiryResult.tokenCalls} token calls, ${expiryResult.failed} failed`,
+					],
+				] as Array<[string, string]>)
+			: []),
+		...(revocationResult
+			? ([[`revocation: 3 during ${revocationResult.requests} requests`, `${revocationResult.failed} failed, ${revocationResult.tokenCalls} token calls`]] as Array<[string, string]>)
+			: []),
+		...(peerResult
+			? ([
+					[`peer ${peerResult.name} ${peerResult.version}: its time ÷ ours`, String(peerResult.sequentialRatio)],
+					['peer: revocation 3 times', `${peerResult.revocationFailed} failed, ${peerResult.revocationTokenCalls} token calls`],
+				] as Array<[string, string]>)
+			: []),
+		...(fed
+			? ([
+					[
+						`federated: ${fed.requests} concurrent requests over ${fed.servers} servers`,
+						`${fed.coldTokenCalls} token calls (${fed.portalLogins} portal login), ${fed.failed} failed${fed.perRequest === undefined ? '' : `; ×${spread(fed.perRequest)} a server handler's time on the same server`}`,
+					],
+				] as Array<[string, string]>)
+			: []),
+		...(fleetResult
+			? ([
+					[`fleet on Redis: ${fleetResult.processes} processes cold at once`, `generateToken ${fleetResult.coldTokenCalls.store} with the store, ${fleetResult.coldTokenCalls.noStore} without`],
+					[
+						`fleet on Redis: ${fleetResult.processes} processes, ${fleetResult.short.lifetimeSeconds} s tokens over ${fleetResult.short.seconds} s`,
+						`token calls ${fleetResult.short.store} with the store (${fleetResult.short.requests.store} requests), ${fleetResult.short.noStore} without (${fleetResult.short.requests.noStore} requests)`,
+					],
+					['fleet on Redis: failed requests, processes without a result', `${fleetResult.failed} failed${fleetResult.problems.length > 0 ? `; ${fleetResult.problems.join('; ')}` : ', 0 processes'}`],
+					[
+						'fleet on Redis: warm path of a handler with a store',
+						`${fleetResult.warmStoreCalls} store calls in ${fleetResult.warmRequests} requests${fleetResult.ratio ? `, ×${spread(fleetResult.ratio)} plain got` : ''}`,
+					],
+				] as Array<[string, string]>)
+			: only && !only.includes('fleet')
+				? []
+				: ([['fleet on Redis', 'not measured: scripts/redis/up.sh is not up (GOT_ARCGIS_REDIS_URL)']] as Array<[string, string]>)),
 		...(heap
 			? ([
 					[
@@ -197,7 +255,9 @@ try {
 							] as Array<[string, string]>)
 						: []),
 				] as Array<[string, string]>)
-			: ([['web tier', 'not measured: scripts/iwa/up.sh is not up']] as Array<[string, string]>)),
+			: only && !only.includes('web')
+				? []
+				: ([['web tier', 'not measured: scripts/iwa/up.sh is not up']] as Array<[string, string]>)),
 	];
 	const width = Math.max(...rows.map(([name]) => name.length));
 	console.log(`\n| ${'workload'.padEnd(width)} | result |\n|${'-'.repeat(width + 2)}|--------|`);

@@ -1,24 +1,21 @@
 // npm run soak: 100 000 requests against the emulator with 1-second tokens and random
 // revocations, 32 in flight. Exits non-zero on any failed request. Not part of npm test.
-// npm run soak -- --fleet 8: the same spread over 8 handlers, each with a RedisTokenStore of its own
-// (as 8 processes would have) on GOT_ARCGIS_REDIS_URL (scripts/redis/up.sh): still 0 failed, and
-// the token calls of one handler, not of eight.
+// npm run soak -- --fleet 8 [--timeout 300]: the same spread over 8 processes, each with a
+// RedisTokenStore of its own, on a Redis the soak restarts now and then (bench/soak-fleet.ts).
 import {Agent} from 'node:http';
 import {parseArgs} from 'node:util';
 import got from 'got';
 import {ArcGISServerTokenAuth} from '../dist/index.js';
-import {RedisTokenStore} from '../dist/redis/index.js';
 import {EmulatorThread} from './emulator-thread.js';
+import {revokeAtRandom} from './revoker.js';
+import {soakFleet} from './soak-fleet.js';
 
-const {values} = parseArgs({options: {requests: {type: 'string', default: '100000'}, concurrency: {type: 'string', default: '32'}, fleet: {type: 'string', default: '0'}}});
+const {values} = parseArgs({
+	options: {requests: {type: 'string', default: '100000'}, concurrency: {type: 'string', default: '32'}, fleet: {type: 'string', default: '0'}, timeout: {type: 'string'}},
+});
 const total = Number(values.requests);
 const concurrency = Number(values.concurrency);
 const fleetSize = Number(values.fleet);
-const redisUrl = process.env.GOT_ARCGIS_REDIS_URL;
-if (fleetSize > 0 && !redisUrl) {
-	console.error('soak --fleet needs a Redis: scripts/redis/up.sh, then . .redis/env');
-	process.exit(2);
-}
 
 function heapMb(): number {
 	(globalThis as {gc?: () => void}).gc?.();
@@ -26,34 +23,32 @@ function heapMb(): number {
 }
 
 const emu = await EmulatorThread.start({tokenLifetimeSeconds: 1});
+if (fleetSize > 0) {
+	try {
+		// A process of the fleet that has not finished by then (at least 100 requests a second) is killed and reported.
+		const timeoutSeconds = values.timeout === undefined ? Math.max(120, total / 100) : Number(values.timeout);
+		process.exitCode = await soakFleet(emu, {processes: fleetSize, requests: total, concurrency, timeoutSeconds});
+	} finally {
+		await emu.close();
+	}
+
+	process.exit();
+}
+
 const agent = {http: new Agent({keepAlive: true, maxSockets: concurrency})};
-const prefix = `soak-${process.pid}-${Date.now().toString(36)}:`;
-const stores = Array.from({length: fleetSize}, () => new RedisTokenStore({url: redisUrl!, prefix, encryptionKey: 'soak-fleet-key-0123456789abcdef-0123'}));
-const handlers = fleetSize > 0 ? stores.map(store => new ArcGISServerTokenAuth('demo', 'demo1234', {store})) : [new ArcGISServerTokenAuth('demo', 'demo1234')];
-const clients = handlers.map(auth => got.extend({hooks: auth.hooks, agent, retry: {limit: 0}}));
+const auth = new ArcGISServerTokenAuth('demo', 'demo1234');
+const client = got.extend({hooks: auth.hooks, agent, retry: {limit: 0}});
 const url = `${emu.serverUrl}/rest/services?f=json`;
-await Promise.all(clients.map(async client => client(url)));
+await client(url);
 const heapStart = heapMb();
 const started = Date.now();
 let next = 0;
 let completed = 0;
 let failed = 0;
-let revocations = 0;
-let lastRevocation = Date.now();
 const failures = new Map<string, number>();
+const revoker = revokeAtRandom(emu);
 
-// Revocations at random, at least 250 ms apart: a request caught by two revocations within its
-// own refresh would fail by design (one refresh per request), and that is not what is measured.
-const revoker = setInterval(() => {
-	if (Math.random() < 0.3 && Date.now() - lastRevocation >= 250) {
-		lastRevocation = Date.now();
-		revocations++;
-		void emu.revoke();
-	}
-}, 100);
-
-async function worker(index: number): Promise<void> {
-	const client = clients[index % clients.length]!;
+async function worker(): Promise<void> {
 	while (next < total) {
 		next++;
 		try {
@@ -75,18 +70,17 @@ async function worker(index: number): Promise<void> {
 }
 
 try {
-	await Promise.all(Array.from({length: concurrency}, async (_, index) => worker(index)));
+	await Promise.all(Array.from({length: concurrency}, worker));
 } finally {
-	clearInterval(revoker);
-	await Promise.all(stores.map(async store => store.close()));
+	revoker.stop();
 }
 
 const seconds = (Date.now() - started) / 1000;
 const {tokenCalls, requests} = await emu.stats();
 const heapEnd = heapMb();
 await emu.close();
-console.log(`requests: ${total} in ${seconds.toFixed(1)} s (${concurrency} in flight${fleetSize > 0 ? `, ${fleetSize} handlers sharing a Redis store` : ''}), served ${requests}`);
+console.log(`requests: ${total} in ${seconds.toFixed(1)} s (${concurrency} in flight), served ${requests}`);
 console.log(`failed requests: ${failed}${failures.size > 0 ? ` (${[...failures].map(([key, count]) => `${key}: ${count}`).join(', ')})` : ''}`);
-console.log(`token calls: ${tokenCalls} (1-second tokens, ${revocations} revocations)`);
+console.log(`token calls: ${tokenCalls} (1-second tokens, ${revoker.count} revocations)`);
 console.log(`heap: ${heapStart} MB at start, ${heapEnd} MB at end`);
 process.exitCode = failed === 0 ? 0 : 1;

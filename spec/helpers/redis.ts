@@ -62,23 +62,25 @@ async function answersPing(port: number): Promise<boolean> {
 	});
 }
 
-/** A redis-server of a spec's own on 127.0.0.1 (nothing saved), to stop and start again on the same port; stopped by its PID. */
+/** A redis-server of a spec's (or the soak's) own on 127.0.0.1 (nothing saved), to stop and start again on the same port; stopped by its PID. */
 export class OwnRedis {
 	readonly port: number;
 	/** Its working directory (a cluster node keeps its nodes.conf there), removed by remove(). */
 	readonly dir: string;
 	readonly #args: readonly string[];
+	readonly #server: string;
 	#child: ChildProcess | undefined;
 
-	private constructor(port: number, args: readonly string[]) {
+	private constructor(port: number, args: readonly string[], server: string) {
 		this.port = port;
 		this.#args = args;
+		this.#server = server;
 		this.dir = mkdtempSync(join(tmpdir(), 'got-arcgis-auth-redis-spec-'));
 	}
 
-	/** `args`: more redis-server arguments (e.g. `--cluster-enabled yes`). */
-	static async start(args: readonly string[] = []): Promise<OwnRedis> {
-		const redis = new OwnRedis(await freePort(), args);
+	/** `args`: more redis-server arguments (e.g. `--cluster-enabled yes`); `server`: the binary, by default GOT_ARCGIS_REDIS_SERVER's. */
+	static async start(args: readonly string[] = [], server = redisServer!): Promise<OwnRedis> {
+		const redis = new OwnRedis(await freePort(), args, server);
 		await redis.start();
 		return redis;
 	}
@@ -88,7 +90,7 @@ export class OwnRedis {
 	}
 
 	async start(): Promise<void> {
-		const child = spawn(redisServer!, ['--bind', '127.0.0.1', '--port', String(this.port), '--save', '', '--appendonly', 'no', '--dir', this.dir, ...this.#args], {stdio: 'ignore'});
+		const child = spawn(this.#server, ['--bind', '127.0.0.1', '--port', String(this.port), '--save', '', '--appendonly', 'no', '--dir', this.dir, ...this.#args], {stdio: 'ignore'});
 		this.#child = child;
 		for (let attempt = 0; attempt < 100; attempt++) {
 			if (await answersPing(this.port)) {
