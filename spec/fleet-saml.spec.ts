@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import {ArcGISPortalSAMLAuth, TokenAuthenticationError, createSession, type IdpStep} from '../lib/index.js';
-import {FakeSamlSite, SAML_PASSWORD, SAML_USER} from './helpers/fake-saml-site.js';
+import {SAML_PASSWORD, SAML_USER, useFakeSamlSite} from './helpers/fake-saml-site.js';
 import {withoutNock} from './helpers/local-site.js';
 import {MemoryStore} from './helpers/memory-store.js';
 
@@ -12,13 +12,7 @@ const sleep = async (ms: number) => new Promise(resolve => setTimeout(resolve, m
 describe('option store with ArcGISPortalSAMLAuth: a fleet shares one enterprise login', function () {
 	this.timeout(20_000);
 	withoutNock();
-	let site: FakeSamlSite;
-	beforeEach(async () => {
-		site = await new FakeSamlSite().start();
-	});
-	afterEach(async () => {
-		await site.stop();
-	});
+	const site = useFakeSamlSite();
 
 	const handler = (store: MemoryStore, options: Record<string, unknown> = {}) =>
 		new ArcGISPortalSAMLAuth('saml-app', {portal: site.portalUrl, username: SAML_USER, password: SAML_PASSWORD, store, ...options});

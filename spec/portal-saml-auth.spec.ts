@@ -5,7 +5,7 @@ import {setDebugSink} from '../lib/debug.js';
 import {ArcGISPortalSAMLAuth, TokenAuthenticationError, createSession, type IdpStep} from '../lib/index.js';
 import {fillLogin, loginForm, readForms, samlForm} from '../lib/saml/html-forms.js';
 import {enterpriseStart, readOAuthInfo} from '../lib/saml/oauth-info.js';
-import {FakeSamlSite, SAML_PASSWORD, SAML_USER, type Received} from './helpers/fake-saml-site.js';
+import {SAML_PASSWORD, SAML_USER, useFakeSamlSite, type Received} from './helpers/fake-saml-site.js';
 import {withoutNock} from './helpers/local-site.js';
 
 const isCode = (code: string) => (error: unknown) => error instanceof TokenAuthenticationError && error.code === code;
@@ -73,13 +73,9 @@ describe('forms of identity-provider pages', () => {
 describe('ArcGISPortalSAMLAuth against a fake portal and identity provider (the wire of §2.6)', function () {
 	this.timeout(20_000);
 	withoutNock();
-	let site: FakeSamlSite;
-	beforeEach(async () => {
-		site = await new FakeSamlSite().start();
-	});
-	afterEach(async () => {
+	const site = useFakeSamlSite();
+	afterEach(() => {
 		setDebugSink(undefined);
-		await site.stop();
 	});
 
 	const formLogin = (options: Record<string, unknown> = {}) => new ArcGISPortalSAMLAuth('saml-app', {portal: site.portalUrl, username: SAML_USER, password: SAML_PASSWORD, ...options});

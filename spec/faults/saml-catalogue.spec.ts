@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import {ArcGISPortalSAMLAuth, TokenAuthenticationError, createSession} from '../../lib/index.js';
-import {FakeSamlSite, SAML_USER} from '../helpers/fake-saml-site.js';
+import {FakeSamlSite, SAML_USER, useFakeSamlSite} from '../helpers/fake-saml-site.js';
 import {withoutNock} from '../helpers/local-site.js';
 import {CANARY_PASSWORD, CANARY_TOKEN, withEvidence, type Evidence} from './evidence.js';
 
@@ -86,15 +86,11 @@ const cases: Case[] = [
 describe('fault catalogue: SAML enterprise logins (no password, SAML response, code, verifier or token in any output)', function () {
 	this.timeout(20_000);
 	withoutNock();
-	let site: FakeSamlSite;
-	beforeEach(async () => {
-		site = await new FakeSamlSite().start();
+	const site = useFakeSamlSite();
+	beforeEach(() => {
 		site.prefix = CANARY_TOKEN;
 		site.echo = true;
 		site.password = CANARY_PASSWORD;
-	});
-	afterEach(async () => {
-		await site.stop();
 	});
 
 	for (const [name, run] of cases) {

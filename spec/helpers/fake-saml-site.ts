@@ -247,3 +247,37 @@ export class FakeSamlSite {
 		return `${error}<form method="post" action="/login" id="loginForm"><input type="hidden" name="AuthState" value="${relay}"><input type="text" name="UserName"><input type="password" name="Password"><input type="checkbox" name="Kmsi" value="true"><span id="submitButton">Sign in</span></form>`;
 	}
 }
+
+/**
+Starts a FakeSamlSite around each spec of the enclosing describe block, and stops it afterwards.
+Returns a stand-in that forwards reads, writes and method calls to the site running at the time,
+so specs write `site.password = …` and `site.tokenCalls` as usual.
+*/
+export function useFakeSamlSite(): FakeSamlSite {
+	let running: FakeSamlSite | undefined;
+	beforeEach(async () => {
+		running = await new FakeSamlSite().start();
+	});
+	afterEach(async () => {
+		await running?.stop();
+		running = undefined;
+	});
+	const current = (): FakeSamlSite => {
+		if (!running) {
+			throw new Error('useFakeSamlSite: the site is only there inside specs and hooks');
+		}
+
+		return running;
+	};
+
+	return new Proxy({} as FakeSamlSite, {
+		get(_target, key) {
+			const site = current();
+			const value = Reflect.get(site, key) as unknown;
+			return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(site) : value;
+		},
+		set(_target, key, value) {
+			return Reflect.set(current(), key, value);
+		},
+	});
+}
