@@ -116,6 +116,27 @@ describe('ArcGISPortalOAuthAuth (a user’s OAuth session from a refresh token)'
 		assert.equal(auth.refreshTokenExpires?.getTime(), expires);
 	});
 
+	it('keeps the renewed refresh token when exchange_refresh_token answers without an access token, and gets one with it', async () => {
+		const portal = userPortal();
+		portal.answer = form => (form.get('grant_type') === 'exchange_refresh_token' ? {refresh_token: 'renewed-2', refresh_token_expires_in: 1_209_599, username: 'jdoe'} : undefined);
+		const saved: string[] = [];
+		const auth = new ArcGISPortalOAuthAuth('my-app', {
+			refreshToken: REFRESH,
+			refreshTokenExpires: new Date(Date.now() + 3_600_000),
+			onRefreshToken: token => void saved.push(token),
+		});
+		await got(SELF, {hooks: auth.hooks});
+		assert.deepEqual(
+			portal.tokenCalls.map(call => [call.form.get('grant_type'), call.form.get('refresh_token')]),
+			[
+				['exchange_refresh_token', REFRESH],
+				['refresh_token', 'renewed-2'],
+			],
+		);
+		assert.deepEqual(saved, ['renewed-2']);
+		assert.equal(auth.refreshToken, 'renewed-2');
+	});
+
 	it('keeps refreshing with grant_type=refresh_token while the refresh token has long to live', async () => {
 		const portal = userPortal();
 		await got(SELF, {hooks: new ArcGISPortalOAuthAuth('my-app', {refreshToken: REFRESH, refreshTokenExpires: new Date(Date.now() + 7 * 86_400_000)}).hooks});

@@ -7,7 +7,7 @@ import type {FleetIdentity, SharedState} from '../store/fleet-keys.js';
 import type {ArcGISClient, CallContext} from '../token/arcgis-client.js';
 import {isTokenText, type IssuedToken} from '../token/issued-token.js';
 import {parseJsonBody} from '../token/json-body.js';
-import {oauthUrl, readOAuthAnswer, type OAuthAnswer} from '../token/oauth-token.js';
+import {oauthUrl, readOAuthAnswer, readRenewalAnswer, type OAuthAnswer} from '../token/oauth-token.js';
 import type {TokenEndpoint} from '../token/token-endpoint.js';
 import {emitAuthWarning} from '../warnings.js';
 import type {Credential} from './credential.js';
@@ -101,15 +101,23 @@ export class RefreshTokenCredential implements Credential {
 		}
 
 		assertSecureTransport(url, 'credentials', {allowHttp: this.#settings.allowHttp});
+		const renewed = this.#dueForRenewal(Date.now()) ? await this.#grant(url, 'exchange_refresh_token', call) : undefined;
+		// A renewal that brought a refresh token but no access token: one more call, with the new one.
+		return renewed?.issued ?? (await this.#grant(url, 'refresh_token', call)).issued!;
+	}
+
+	/** One call of `oauth2/token` with the refresh token; what it answers of the session is taken in. */
+	async #grant(url: URL, grant: 'refresh_token' | 'exchange_refresh_token', call: CallContext): Promise<{issued: IssuedToken | undefined}> {
 		const {clientId, redirectUri} = this.#session;
-		const renew = this.#dueForRenewal(Date.now());
+		const renew = grant === 'exchange_refresh_token';
 		const form: Record<string, string> = renew
-			? {grant_type: 'exchange_refresh_token', client_id: clientId, redirect_uri: redirectUri, refresh_token: this.#refreshToken, f: 'json'}
-			: {grant_type: 'refresh_token', client_id: clientId, refresh_token: this.#refreshToken, f: 'json'};
+			? {grant_type: grant, client_id: clientId, redirect_uri: redirectUri, refresh_token: this.#refreshToken, f: 'json'}
+			: {grant_type: grant, client_id: clientId, refresh_token: this.#refreshToken, f: 'json'};
 		const response = await this.#client.postForm(url, form, call);
-		let answer: OAuthAnswer;
+		let answer: Omit<OAuthAnswer, 'issued'> & {issued: IssuedToken | undefined};
 		try {
-			answer = readOAuthAnswer(response, {url, refreshMarginMs: this.#settings.refreshMarginMs, now: Date.now(), secrets: this.secrets()});
+			const context = {url, refreshMarginMs: this.#settings.refreshMarginMs, now: Date.now(), secrets: this.secrets()};
+			answer = renew ? readRenewalAnswer(response, context) : readOAuthAnswer(response, context);
 		} catch (error: unknown) {
 			throw refusedRefreshToken(error) ?? error;
 		}
@@ -124,7 +132,7 @@ export class RefreshTokenCredential implements Credential {
 			this.#refreshExpiresAt = answer.refreshTokenExpiresAt;
 		}
 
-		return answer.issued;
+		return answer;
 	}
 
 	secrets(): ReadonlyArray<string | undefined> {

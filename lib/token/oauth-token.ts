@@ -58,6 +58,20 @@ export type OAuthAnswer = {
 };
 
 export function readOAuthAnswer(response: TokenResponse, context: ParseContext): OAuthAnswer {
+	const answer = readAnswer(response, context, true);
+	return {...answer, issued: answer.issued!};
+}
+
+/**
+The answer of `exchange_refresh_token`: its point is the new refresh token, and an answer that
+carries one without an access token is no failure — throwing it away would lose the only refresh
+token the portal still accepts. `issued` is then undefined; the caller asks for an access token.
+*/
+export function readRenewalAnswer(response: TokenResponse, context: ParseContext): Omit<OAuthAnswer, 'issued'> & {readonly issued: IssuedToken | undefined} {
+	return readAnswer(response, context, false);
+}
+
+function readAnswer(response: TokenResponse, context: ParseContext, needsAccessToken: boolean): Omit<OAuthAnswer, 'issued'> & {readonly issued: IssuedToken | undefined} {
 	const where = `the OAuth token service at ${context.url.origin}${context.url.pathname}`;
 	const parsed = parseJsonBody(response.body);
 	if (!parsed.ok) {
@@ -75,25 +89,30 @@ export function readOAuthAnswer(response: TokenResponse, context: ParseContext):
 	}
 
 	const value = parsed.value as Record<string, unknown> | null;
-	const token = typeof value === 'object' && value !== null ? value.access_token : undefined;
-	if (typeof token !== 'string' || token === '' || !isTokenText(token)) {
-		throw new TokenAuthenticationError('TOKEN_SERVICE_ERROR', `${where} answered without a usable access_token.`, {url: context.url});
-	}
-
-	const seconds = value?.expires_in;
-	if (typeof seconds !== 'number' || !Number.isFinite(seconds) || seconds <= 0) {
-		throw new TokenAuthenticationError('TOKEN_SERVICE_ERROR', `${where} answered an access token without a usable expires_in (seconds).`, {url: context.url});
-	}
-
-	const lifetimeMs = seconds * 1000;
-	const expiresAt = context.now + lifetimeMs;
-	const issued = {token, expires: new Date(expiresAt), expiresAt, refreshAt: computeRefreshAt(context.now, lifetimeMs, context.refreshMarginMs), ssl: value?.ssl === true};
 	const refreshToken = value?.refresh_token;
+	const usableRefreshToken = typeof refreshToken === 'string' && isTokenText(refreshToken);
+	const token = typeof value === 'object' && value !== null ? value.access_token : undefined;
+	let issued: IssuedToken | undefined;
+	if (token !== undefined || needsAccessToken || !usableRefreshToken) {
+		if (typeof token !== 'string' || token === '' || !isTokenText(token)) {
+			throw new TokenAuthenticationError('TOKEN_SERVICE_ERROR', `${where} answered without a usable access_token.`, {url: context.url});
+		}
+
+		const seconds = value?.expires_in;
+		if (typeof seconds !== 'number' || !Number.isFinite(seconds) || seconds <= 0) {
+			throw new TokenAuthenticationError('TOKEN_SERVICE_ERROR', `${where} answered an access token without a usable expires_in (seconds).`, {url: context.url});
+		}
+
+		const lifetimeMs = seconds * 1000;
+		const expiresAt = context.now + lifetimeMs;
+		issued = {token, expires: new Date(expiresAt), expiresAt, refreshAt: computeRefreshAt(context.now, lifetimeMs, context.refreshMarginMs), ssl: value?.ssl === true};
+	}
+
 	const refreshSeconds = value?.refresh_token_expires_in;
 	const username = value?.username;
 	return {
 		issued,
-		...(typeof refreshToken === 'string' && isTokenText(refreshToken) ? {refreshToken} : {}),
+		...(usableRefreshToken ? {refreshToken} : {}),
 		...(typeof refreshSeconds === 'number' && Number.isFinite(refreshSeconds) && refreshSeconds > 0 ? {refreshTokenExpiresAt: context.now + refreshSeconds * 1000} : {}),
 		...(typeof username === 'string' && username !== '' ? {username} : {}),
 	};
