@@ -7,7 +7,7 @@ import type {FleetIdentity, SharedState} from '../store/fleet-keys.js';
 import type {ArcGISClient, CallContext} from '../token/arcgis-client.js';
 import {isTokenText, type IssuedToken} from '../token/issued-token.js';
 import {parseJsonBody} from '../token/json-body.js';
-import {oauthUrl, readOAuthAnswer, readRenewalAnswer, type OAuthAnswer} from '../token/oauth-token.js';
+import {oauthUrl, readOAuthAnswer, readRenewalAnswer, type RenewalAnswer} from '../token/oauth-token.js';
 import type {TokenEndpoint} from '../token/token-endpoint.js';
 import {emitAuthWarning} from '../warnings.js';
 import type {Credential} from './credential.js';
@@ -107,14 +107,13 @@ export class RefreshTokenCredential implements Credential {
 	}
 
 	/** One call of `oauth2/token` with the refresh token; what it answers of the session is taken in. */
-	async #grant(url: URL, grant: 'refresh_token' | 'exchange_refresh_token', call: CallContext): Promise<{issued: IssuedToken | undefined}> {
+	async #grant(url: URL, grant: 'refresh_token' | 'exchange_refresh_token', call: CallContext): Promise<RenewalAnswer> {
 		const {clientId, redirectUri} = this.#session;
 		const renew = grant === 'exchange_refresh_token';
-		const form: Record<string, string> = renew
-			? {grant_type: grant, client_id: clientId, redirect_uri: redirectUri, refresh_token: this.#refreshToken, f: 'json'}
-			: {grant_type: grant, client_id: clientId, refresh_token: this.#refreshToken, f: 'json'};
+		// exchange_refresh_token must repeat the sign-in's redirect URI.
+		const form = {grant_type: grant, client_id: clientId, ...(renew ? {redirect_uri: redirectUri} : {}), refresh_token: this.#refreshToken, f: 'json'};
 		const response = await this.#client.postForm(url, form, call);
-		let answer: Omit<OAuthAnswer, 'issued'> & {issued: IssuedToken | undefined};
+		let answer: RenewalAnswer;
 		try {
 			const context = {url, refreshMarginMs: this.#settings.refreshMarginMs, now: Date.now(), secrets: this.secrets()};
 			answer = renew ? readRenewalAnswer(response, context) : readOAuthAnswer(response, context);

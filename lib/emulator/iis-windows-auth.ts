@@ -1,5 +1,6 @@
 import {randomBytes} from 'node:crypto';
 import type {Socket} from 'node:net';
+import {checkLogin, type Accounts} from './accounts.js';
 import {accountNamed, provesPassword} from './ntlm-verify.js';
 import {challengeMessage, ntlmBytes, ntlmMessageType, readAuthenticate} from './ntlm-wire.js';
 import type {Reply} from './responses.js';
@@ -17,36 +18,23 @@ const CHALLENGES: Array<[string, string]> = [
 /** A connection mid-handshake (its Type 2's challenge, under the scheme the client used) or signed in. */
 type ConnectionState = {stage: 'challenged'; challenge: Buffer} | {stage: 'authenticated'; user: string};
 
-/** The emulator's accounts as a domain controller knows them: passwords, and failed logins towards lockout (shared with generateToken's). */
-export type Accounts = {users: ReadonlyMap<string, string>; failures: Map<string, number>; lockoutAfter: number};
-
 /** Let through as a user, or answered (a 401) before any route sees the request. */
 export type Admission = {user: string} | {reply: Reply};
 
 /**
-The account whose password a Type 3 proves for the connection's challenge. A wrong password counts
-towards that account's lockout (`lockoutAfter`, the same count generateToken keeps); a locked
-account proves nothing, whatever the password.
+The account whose password a Type 3 proves for the connection's challenge, checked as every login
+of the emulator is (checkLogin: a wrong password counts towards the account's lockout, a locked
+account proves nothing). Every refusal counts in `failedLogins`.
 */
 function provenAccount(bytes: Buffer, challenge: Buffer, accounts: Accounts): string | undefined {
 	const message = readAuthenticate(bytes);
-	const user = message && accountNamed(message, accounts.users);
+	const user = message && accountNamed(message, accounts.options.users);
 	if (!message || user === undefined) {
+		accounts.stats.failedLogins++;
 		return undefined;
 	}
 
-	const failures = accounts.failures.get(user) ?? 0;
-	if (accounts.lockoutAfter > 0 && failures >= accounts.lockoutAfter) {
-		return undefined;
-	}
-
-	if (!provesPassword(message, accounts.users.get(user)!, challenge)) {
-		accounts.failures.set(user, failures + 1);
-		return undefined;
-	}
-
-	accounts.failures.delete(user);
-	return user;
+	return checkLogin(accounts, user, password => provesPassword(message, password, challenge)) === 'accepted' ? user : undefined;
 }
 
 /**
@@ -65,7 +53,8 @@ export class IisWindowsAuth {
 	readonly #connections = new WeakMap<Socket, ConnectionState>();
 
 	/** Decides a request under the web tier from its connection and its Authorization header. */
-	admit(socket: Socket, authorization: string | undefined, accounts: Accounts, stats: EmulatorStats): Admission {
+	admit(socket: Socket, authorization: string | undefined, accounts: Accounts & {readonly stats: EmulatorStats}): Admission {
+		const {stats} = accounts;
 		const [scheme = '', token] = (authorization ?? '').trim().split(/\s+/, 2);
 		const known = this.#connections.get(socket);
 		const isWindowsScheme = /^(ntlm|negotiate)$/i.test(scheme);
@@ -91,10 +80,14 @@ export class IisWindowsAuth {
 
 		// A Type 3 answers only the challenge sent on its own connection, and only once.
 		this.#connections.delete(socket);
-		const user = type === 3 && known?.stage === 'challenged' ? provenAccount(bytes, known.challenge, accounts) : undefined;
+		const answersChallenge = type === 3 && known?.stage === 'challenged';
+		if (!answersChallenge) {
+			stats.failedLogins++;
+		}
+
+		const user = answersChallenge ? provenAccount(bytes, known.challenge, accounts) : undefined;
 		if (user === undefined) {
 			stats.count('webTier.ntlmRefused');
-			stats.failedLogins++;
 			return {reply: {status: 401, headers: CHALLENGES}};
 		}
 

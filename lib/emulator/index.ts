@@ -136,9 +136,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
 			entry = {tokenIn: request.tokenIn ?? null, ...(tokenKind ? {tokenKind} : {}), ...(request.referer ? {referer: request.referer} : {})};
 			// A federated server's web adaptor allows anonymous access (Esri's setup): tokens guard it.
 			const admission =
-				context.options.webTier && !isFederatedPath(request.path, context.options.federatedServers)
-					? context.windowsAuth.admit(incoming.socket, request.headers.authorization, {users: context.options.users, failures: context.failures, lockoutAfter: context.options.lockoutAfter}, stats)
-					: undefined;
+				context.options.webTier && !isFederatedPath(request.path, context.options.federatedServers) ? context.windowsAuth.admit(incoming.socket, request.headers.authorization, context) : undefined;
 			if (admission && 'reply' in admission) {
 				reply = admission.reply;
 			} else {

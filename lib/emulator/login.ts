@@ -1,3 +1,4 @@
+import {checkLogin} from './accounts.js';
 import {signedInUser, type EmulatorContext} from './context.js';
 import type {EmulatorRequest} from './request.js';
 import {serverKey} from './token-store.js';
@@ -29,19 +30,12 @@ export function generateToken(request: EmulatorRequest, context: EmulatorContext
 		return restError(400, 'Unable to generate token.', "'referer' must be specified when client is 'referer'.");
 	}
 
-	const failures = context.failures.get(username) ?? 0;
-	const locked = context.options.lockoutAfter > 0 && failures >= context.options.lockoutAfter;
-	if (locked || context.options.users.get(username) !== password) {
-		context.stats.failedLogins++;
-		if (!locked) {
-			context.failures.set(username, failures + 1);
-		}
-
-		const detail = locked ? 'Too many invalid logon attempts. Try again later.' : 'Invalid username or password.';
+	const verdict = checkLogin(context, username, known => known === password);
+	if (verdict !== 'accepted') {
+		const detail = verdict === 'locked' ? 'Too many invalid logon attempts. Try again later.' : 'Invalid username or password.';
 		return kind === 'admin' ? adminError(400, ['Unable to generate token.', detail]) : restError(400, 'Unable to generate token.', [detail]);
 	}
 
-	context.failures.delete(username);
 	if (kind === 'portal' && request.form.has('serverUrl')) {
 		// A login for a token for one federated server (what a server client does with a federated server's token service).
 		return serverToken(request, context, {username}, 'login');

@@ -86,9 +86,10 @@ export class Fleet {
 
 		const id = fleetId(sourceKey, identity);
 		const {secret, state: shared} = identity;
-		const sharedId = stateId(identity);
-		const [print, sharedPrint] = secret === undefined ? [undefined, undefined] : await Promise.all([this.#fingerprint(id, secret), shared ? this.#fingerprint(sharedId, secret) : undefined]);
-		return fleetKeys(id, print, shared && {key: stateKey(sharedId, sharedPrint), shared});
+		// The shared state's id is hashed only for a credential that has one (an OAuth or SAML session).
+		const state = shared && {id: stateId(identity), shared};
+		const [print, sharedPrint] = secret === undefined ? [undefined, undefined] : await Promise.all([this.#fingerprint(id, secret), state && this.#fingerprint(state.id, secret)]);
+		return fleetKeys(id, print, state && {key: stateKey(state.id, sharedPrint), shared: state.shared});
 	}
 
 	/** The secret's fingerprint salted with `id`, made once per id and secret. */

@@ -7,16 +7,14 @@ store is checked as an answer from a server would be: a record that is not one i
 Times are milliseconds since the epoch, so that they mean the same on every machine of the fleet.
 */
 type TokenRecord = {v: 1; token: string; expires: number | null; expiresAt: number; refreshAt: number; ssl: boolean; by: string | null; since?: number};
-type FailureRecord = {v: 1; code: TokenAuthenticationErrorCode; message: string; url: string | null; arcgisError: ArcGISErrorObject; until: number};
+/** A refusal as stored: a refused enterprise login's `arcgisError` is null (see WITHOUT_ARCGIS_ERROR). */
+type FailureRecord = {v: 1; code: TokenAuthenticationErrorCode; message: string; url: string | null; arcgisError: ArcGISErrorObject | null; until: number};
 
 /** The codes of the refusals a store keeps: those isJudgedFailure keeps in a process. */
 const KEPT: ReadonlySet<string> = new Set(['INVALID_CREDENTIALS', 'TOKEN_SERVICE_ERROR', 'OAUTH_ERROR', 'SIGN_IN_REQUIRED', 'SAML_LOGIN_FAILED']);
 
 /** An enterprise login is refused by the identity provider's pages, which carry no ArcGIS error (see isJudgedFailure). */
 const WITHOUT_ARCGIS_ERROR = 'SAML_LOGIN_FAILED';
-
-/** A refusal as stored: a refused enterprise login's has `arcgisError: null`. */
-type StoredFailure = Omit<FailureRecord, 'arcgisError'> & {arcgisError: ArcGISErrorObject | null};
 
 /**
 A token record. `by`: the fingerprint of the secret that obtained the token. A process takes a
@@ -66,13 +64,13 @@ export function encodeFailure(error: unknown, until: number): string | undefined
 		return undefined;
 	}
 
-	const record: StoredFailure = {v: 1, code: error.code, message: error.message, url: error.url ?? null, arcgisError: error.arcgisError ?? null, until};
+	const record: FailureRecord = {v: 1, code: error.code, message: error.message, url: error.url ?? null, arcgisError: error.arcgisError ?? null, until};
 	return JSON.stringify(record);
 }
 
 /** The refusal as this process's error: judged as the original was, so this process keeps it too. */
 export function decodeFailure(text: string | undefined): TokenAuthenticationError | undefined {
-	const record = parse(text) as Partial<StoredFailure> | undefined;
+	const record = parse(text) as Partial<FailureRecord> | undefined;
 	if (
 		record?.v !== 1 ||
 		typeof record.code !== 'string' ||

@@ -57,6 +57,9 @@ export type OAuthAnswer = {
 	readonly username?: string;
 };
 
+/** The answer of a renewal (readRenewalAnswer): an OAuthAnswer that may lack the access token. */
+export type RenewalAnswer = Omit<OAuthAnswer, 'issued'> & {readonly issued: IssuedToken | undefined};
+
 export function readOAuthAnswer(response: TokenResponse, context: ParseContext): OAuthAnswer {
 	const answer = readAnswer(response, context, true);
 	return {...answer, issued: answer.issued!};
@@ -67,11 +70,11 @@ The answer of `exchange_refresh_token`: its point is the new refresh token, and 
 carries one without an access token is no failure — throwing it away would lose the only refresh
 token the portal still accepts. `issued` is then undefined; the caller asks for an access token.
 */
-export function readRenewalAnswer(response: TokenResponse, context: ParseContext): Omit<OAuthAnswer, 'issued'> & {readonly issued: IssuedToken | undefined} {
+export function readRenewalAnswer(response: TokenResponse, context: ParseContext): RenewalAnswer {
 	return readAnswer(response, context, false);
 }
 
-function readAnswer(response: TokenResponse, context: ParseContext, needsAccessToken: boolean): Omit<OAuthAnswer, 'issued'> & {readonly issued: IssuedToken | undefined} {
+function readAnswer(response: TokenResponse, context: ParseContext, needsAccessToken: boolean): RenewalAnswer {
 	const where = `the OAuth token service at ${context.url.origin}${context.url.pathname}`;
 	const parsed = parseJsonBody(response.body);
 	if (!parsed.ok) {

@@ -1,3 +1,4 @@
+import {checkLogin} from '../accounts.js';
 import type {EmulatorContext} from '../context.js';
 import {OOB_REDIRECT, redirectUriAllowed} from '../oauth-apps.js';
 import {errorPage, oobPage, signInPage, type SignInInfo} from '../oauth-pages.js';
@@ -102,20 +103,13 @@ export function signIn(request: EmulatorRequest, context: EmulatorContext): Repl
 
 	const username = request.form.get('username') ?? '';
 	const password = request.form.get('password') ?? '';
-	const failures = context.failures.get(username) ?? 0;
-	const locked = context.options.lockoutAfter > 0 && failures >= context.options.lockoutAfter;
-	if (locked || username === '' || context.options.users.get(username) !== password) {
-		context.stats.failedLogins++;
-		if (!locked && username !== '') {
-			context.failures.set(username, failures + 1);
-		}
-
-		const message = locked ? 'Too many invalid attempts. Please try again later.' : 'Invalid username or password.';
+	const verdict = checkLogin(context, username, known => known === password);
+	if (verdict !== 'accepted') {
+		const message = verdict === 'locked' ? 'Too many invalid attempts. Please try again later.' : 'Invalid username or password.';
 		const page = signInPage({oauthState, clientId: pending.clientId, redirectUri: pending.redirectUri, locale: 'en', error: {message, code: 'OAUTH_0015'}, ...pageSettings(context)});
 		return htmlPage(page);
 	}
 
-	context.failures.delete(username);
 	const code = context.oauth.issueCode(oauthState, username, context.options.oauthCodeSeconds * 1000)!;
 	return approved(pending, code);
 }
