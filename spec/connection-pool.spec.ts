@@ -142,6 +142,46 @@ describe('NTLM on pooled connections (a real local server)', () => {
 		agent.destroy();
 	});
 
+	it("puts its connection's agent on the request's own options: the caller's agents are left as they were", async () => {
+		const auth = new ArcGISServerAuth('EXAMPLE\\alice', 'pw');
+		const sessionAgents = {http: new HttpAgent({keepAlive: true, maxSockets: 3})};
+		const requestAgents = {http: new HttpAgent({keepAlive: true, maxSockets: 2})};
+		const http = got.extend({hooks: auth.hooks, retry: {limit: 0}, agent: sessionAgents});
+		const first = await http(services());
+		const second = await http(services(), {agent: requestAgents});
+		const third = await http(services());
+		// The agent the pool set in place, on each request's copy of the agents object only.
+		const pooled = first.request.options.agent.http;
+		assert.notEqual(pooled, sessionAgents.http, 'the request went on a pooled connection');
+		assert.equal(second.request.options.agent.http, pooled);
+		assert.equal(third.request.options.agent.http, pooled);
+		assert.equal(sessionAgents.http.maxSockets, 3);
+		assert.deepEqual(Object.keys(sessionAgents), ['http']);
+		assert.equal(http.defaults.options.agent.http, sessionAgents.http, "the instance's agents as they were");
+		assert.notEqual(requestAgents.http, pooled, "the per-request agents object is the caller's too");
+		assert.equal(requestAgents.http.maxSockets, 2);
+		assert.equal(server.connections.size, 1, 'one authenticated connection for the three');
+		// A later request with no agent of its own still goes on the pool's connection.
+		const bare = await got(services(), {hooks: auth.hooks, retry: {limit: 0}});
+		assert.equal(bare.request.options.agent.http, pooled);
+		auth.reset();
+		sessionAgents.http.destroy();
+		requestAgents.http.destroy();
+	});
+
+	it("reads the bound once per caller's agent, and again for another agent", () => {
+		const pool = new ConnectionPool();
+		const three = new HttpAgent({maxSockets: 3});
+		assert.equal(pool.boundFor({http: three}, 'http:', 16), 3);
+		three.maxSockets = 7;
+		assert.equal(pool.boundFor({http: three}, 'http:', 16), 3, 'the same agent: as first read');
+		assert.equal(pool.boundFor({http: new HttpAgent({maxSockets: 5})}, 'http:', 16), 5, 'another agent is read');
+		assert.equal(pool.boundFor({http: three}, 'http:', 16), 7, 'and the first one again, as it now is');
+		assert.equal(pool.boundFor(undefined, 'http:', 16), 16);
+		assert.equal(pool.boundFor({http: pool.acquire('http:', 4).connection.agent}, 'http:', 16), undefined, "a pool's own agent (a later hop) says nothing");
+		pool.close();
+	});
+
 	it('keeps the first login lockout-safe: 20 concurrent first requests wait for one handshake, and a refused one is never retried', async () => {
 		server.delay = 20;
 		const auth = new ArcGISServerAuth('EXAMPLE\\alice', 'pw');

@@ -90,6 +90,25 @@ describe('ArcGISServerTokenAuth', () => {
 		assert.ok(site.resourceCalls.every(seen => seen.token === undefined && seen.method === 'GET'));
 	});
 
+	it('reads the site again after reset(): a site that took no token and now takes one gets a token', async () => {
+		const site = new FakeSite(ORIGIN, {tokenBased: false});
+		const auth = new ArcGISServerTokenAuth('alice', 'right-password');
+		await captureWarnings(async () => {
+			for (let index = 0; index < 3; index++) {
+				await got(`${ORIGIN}/arcgis/rest/services?f=json`, {hooks: auth.hooks});
+			}
+		});
+		assert.ok(site.resourceCalls.every(seen => seen.token === undefined));
+		(site.options as {tokenBased: boolean}).tokenBased = true;
+		await got(`${ORIGIN}/arcgis/rest/services?f=json`, {hooks: auth.hooks});
+		assert.equal(site.resourceCalls.at(-1)?.token, undefined, 'without a reset the verdict stands');
+		auth.reset();
+		await got(`${ORIGIN}/arcgis/rest/services?f=json`, {hooks: auth.hooks});
+		assert.equal(site.infoCalls, 2);
+		assert.equal(site.tokenCalls, 1);
+		assert.match(site.resourceCalls.at(-1)?.token ?? '', /^tok-/);
+	});
+
 	for (const [name, reply] of [
 		['HTML', {status: 200, body: '<html><body>IIS</body></html>', headers: {'content-type': 'text/html'}}],
 		['HTTP 500', {status: 500, body: 'Internal Server Error'}],

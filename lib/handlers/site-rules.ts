@@ -62,7 +62,10 @@ export class SiteRules {
 		return this.#endpoint(url, site, posture);
 	}
 
-	/** The same, without waiting: 'unknown' until the site's posture has been read. */
+	/**
+	The same, without waiting: 'unknown' until the site's posture has been read. Undefined only when
+	the site takes no token anywhere (its posture is not token security): the router relies on it.
+	*/
 	tokenEndpointNow(url: URL, site: Site): TokenEndpoint | undefined | 'unknown' {
 		// The portal token handler needs no probe: the portal's token endpoint never moves.
 		if (this.#kind === 'portal' && !this.#webTier) {

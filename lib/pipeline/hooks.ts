@@ -25,14 +25,6 @@ type HasContext = {context: Record<string, unknown>};
 const EMPTY: PipelineState = {slices: []};
 
 /**
-Whether a step answered with a promise. Steps answer with native promises (async methods, `.then`):
-`instanceof` spares the hot path a `then` look-up on every slice object.
-*/
-function isPromise<T>(value: T | Promise<T>): value is Promise<T> {
-	return value instanceof Promise;
-}
-
-/**
 Gives each request its own copy of the library's error, carrying that request's options: got's
 retry logic reads `error.options` (without them got itself throws a TypeError), and a kept login
 failure is handed to many requests, which must not share one mutable error object.
@@ -41,16 +33,19 @@ function attach(error: unknown, options: Options | NormalizedOptions, label: str
 	return error instanceof TokenAuthenticationError ? error.forRequest(options, label) : error;
 }
 
-/** The earlier steps' slices of the hook run in progress, looked up by step name (rarely: the client certificate asks). */
+/**
+The earlier steps' slices of the hook run in progress, looked up by step name (rarely: the client
+certificate asks). One per pipeline, not one per request: `current` is set just before each step
+is called, and a step reads it within that call, synchronously.
+*/
 class Earlier implements EarlierSlices {
-	constructor(
-		readonly slices: readonly unknown[],
-		readonly positions: ReadonlyMap<string, number>,
-	) {}
+	current: readonly unknown[] = [];
+
+	constructor(readonly positions: ReadonlyMap<string, number>) {}
 
 	slice<T>(step: string): T | undefined {
 		const position = this.positions.get(step);
-		return position === undefined ? undefined : (this.slices[position] as T | undefined);
+		return position === undefined ? undefined : (this.current[position] as T | undefined);
 	}
 }
 
@@ -87,7 +82,7 @@ export function pipelineHooks(steps: readonly Step[], settings: PipelineSettings
 		options.context[key] = state;
 	};
 
-	const positions = new Map(steps.map((step, index) => [step.name, index]));
+	const earlier = new Earlier(new Map(steps.map((step, index) => [step.name, index])));
 	// Only the steps that take part in a hook are run in it (by position): a step without the method keeps its slice.
 	const requesters = steps.flatMap((step, index) => (step.beforeRequest ? [index] : []));
 	const readers = steps.flatMap((step, index) => (step.afterResponse ? [index] : [])).reverse();
@@ -97,12 +92,13 @@ export function pipelineHooks(steps: readonly Step[], settings: PipelineSettings
 	hot path: a request with a fresh token, an authenticated connection, waits for nothing); from the
 	first promise on, the rest follow it. Fills `slices` in place.
 	*/
-	const request = (options: NormalizedOptions, url: URL, slices: unknown[], earlier: EarlierSlices, from: number): Promise<void> | undefined => {
+	const request = (options: NormalizedOptions, url: URL, slices: unknown[], from: number): Promise<void> | undefined => {
 		for (let at = from; at < requesters.length; at++) {
 			const index = requesters[at]!;
+			earlier.current = slices;
 			const answer = steps[index]!.beforeRequest!(options, url, slices[index], earlier);
-			if (isPromise(answer)) {
-				return requestAfter(answer, options, url, slices, earlier, at);
+			if (answer instanceof Promise) {
+				return requestAfter(answer, options, url, slices, at);
 			}
 
 			slices[index] = answer;
@@ -112,13 +108,16 @@ export function pipelineHooks(steps: readonly Step[], settings: PipelineSettings
 	};
 
 	// Outside the loop: a closure made in it would cost every iteration a context of its own.
-	const requestAfter = async (answer: Promise<unknown>, options: NormalizedOptions, url: URL, slices: unknown[], earlier: EarlierSlices, at: number): Promise<void> => {
+	const requestAfter = async (answer: Promise<unknown>, options: NormalizedOptions, url: URL, slices: unknown[], at: number): Promise<void> => {
 		slices[requesters[at]!] = await answer;
-		return request(options, url, slices, earlier, at + 1);
+		return request(options, url, slices, at + 1);
 	};
 
+	// The two hooks every request runs read the state inline, and steps' promises are told by
+	// `instanceof` (steps answer with native promises; no `then` look-up): until V8 optimises them,
+	// after a few thousand requests, each call and look-up on this path costs its full price.
 	const beforeRequest: BeforeRequestHook = options => {
-		const state = read(options);
+		const state = (options.context[key] as PipelineState | undefined) ?? EMPTY;
 		if (state.untrusted) {
 			return;
 		}
@@ -126,7 +125,7 @@ export function pipelineHooks(steps: readonly Step[], settings: PipelineSettings
 		const slices = copied(state.slices, count);
 		let pending: Promise<void> | undefined;
 		try {
-			pending = request(options, options.url as URL, slices, new Earlier(slices, positions), 0);
+			pending = request(options, options.url as URL, slices, 0);
 		} catch (error: unknown) {
 			throw attach(error, options, label);
 		}
@@ -134,7 +133,7 @@ export function pipelineHooks(steps: readonly Step[], settings: PipelineSettings
 		if (pending) {
 			return pending.then(
 				() => {
-					write(options, {slices});
+					options.context[key] = {slices} satisfies PipelineState;
 				},
 				(error: unknown) => {
 					throw attach(error, options, label);
@@ -142,7 +141,7 @@ export function pipelineHooks(steps: readonly Step[], settings: PipelineSettings
 			);
 		}
 
-		write(options, {slices});
+		options.context[key] = {slices} satisfies PipelineState;
 	};
 
 	const beforeRedirect: BeforeRedirectHook = (options, response) => {
@@ -189,7 +188,11 @@ export function pipelineHooks(steps: readonly Step[], settings: PipelineSettings
 		for (let at = from; at < readers.length; at++) {
 			const index = readers[at]!;
 			const answer = steps[index]!.afterResponse!(response, state.slices[index]);
-			if (isPromise(answer)) {
+			if (answer === undefined) {
+				continue;
+			}
+
+			if (answer instanceof Promise) {
 				return respondAfter(answer, response, retry, state, slices, at);
 			}
 
@@ -204,7 +207,7 @@ export function pipelineHooks(steps: readonly Step[], settings: PipelineSettings
 	};
 
 	const respondAfter = async (
-		answer: Promise<StepOutcome<unknown>>,
+		answer: Promise<StepOutcome<unknown> | undefined>,
 		response: Response,
 		retry: Parameters<AfterResponseHook>[1],
 		state: PipelineState,
@@ -212,6 +215,10 @@ export function pipelineHooks(steps: readonly Step[], settings: PipelineSettings
 		at: number,
 	): Promise<Response> => {
 		const outcome = await answer;
+		if (outcome === undefined) {
+			return respond(response, retry, state, changed, at + 1);
+		}
+
 		const slices = taken(outcome, readers[at]!, state, changed);
 		return 'retry' in outcome
 			? retry({...outcome.retry, context: {[key]: {slices: slices ?? state.slices} satisfies PipelineState}, preserveHooks: true})
@@ -220,7 +227,7 @@ export function pipelineHooks(steps: readonly Step[], settings: PipelineSettings
 
 	const afterResponse: AfterResponseHook = (response: Response, retry) => {
 		const {options} = response.request;
-		const state = read(options);
+		const state = (options.context[key] as PipelineState | undefined) ?? EMPTY;
 		if (state.untrusted) {
 			return response;
 		}
@@ -232,7 +239,7 @@ export function pipelineHooks(steps: readonly Step[], settings: PipelineSettings
 			throw attach(error, options, label);
 		}
 
-		return isPromise(result)
+		return result instanceof Promise
 			? result.catch((error: unknown) => {
 					throw attach(error, options, label);
 				})

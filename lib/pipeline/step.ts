@@ -33,8 +33,11 @@ export interface Step<S = unknown> {
 	*/
 	takeOff?(options: NormalizedOptions, slice: S, response: PlainResponse): S | undefined;
 
-	/** Reads a response (never one of an untrusted hop). */
-	afterResponse?(response: Response, slice: S | undefined): StepOutcome<S> | Promise<StepOutcome<S>>;
+	/**
+	Reads a response (never one of an untrusted hop). Undefined: the slice stands as it is and
+	nothing is asked (the usual answer, which the pipeline takes without allocating anything).
+	*/
+	afterResponse?(response: Response, slice: S | undefined): StepOutcome<S> | undefined | Promise<StepOutcome<S> | undefined>;
 
 	/** A request failed: a replacement error, or undefined to leave it (the step may still amend it). */
 	beforeError?(error: RequestError, slice: S | undefined): RequestError | undefined;

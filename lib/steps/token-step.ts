@@ -70,7 +70,8 @@ export class TokenStep implements Step<TokenSlice> {
 			return this.#place(options, url, slice, now);
 		}
 
-		const call = {patience: patienceOf(options), agent: options.agent, dnsLookup: options.dnsLookup};
+		// A copy of the agents: a later step (the web tier) sets its connection's agent on the request's own object.
+		const call = {patience: patienceOf(options), agent: {...options.agent}, dnsLookup: options.dnsLookup};
 		return router.tokenFor(url, target, call).then(found => (found ? this.#place(options, url, slice, found) : slice));
 	}
 
@@ -94,9 +95,9 @@ export class TokenStep implements Step<TokenSlice> {
 	token obtained after a rejection cannot have fallen to the revocation behind it, so a third
 	rejection goes to the caller as it is: at most two retries, never a loop.
 	*/
-	afterResponse(response: Response, slice: TokenSlice | undefined): StepOutcome<TokenSlice> {
+	afterResponse(response: Response, slice: TokenSlice | undefined): StepOutcome<TokenSlice> | undefined {
 		if (slice?.generation === undefined || slice.source === undefined || !isInvalidTokenResponse(response)) {
-			return {state: slice};
+			return undefined;
 		}
 
 		const {label} = this.#parts;
@@ -104,7 +105,7 @@ export class TokenStep implements Step<TokenSlice> {
 		const stale = rejectedAt !== undefined && since !== undefined && since < rejectedAt && !slice.retriedStale;
 		if (rejectedAt !== undefined && !stale) {
 			debug('%s: token rejected again after a refresh, giving up', label);
-			return {state: slice};
+			return undefined;
 		}
 
 		this.#parts.registry.invalidate(slice.source, slice.generation);

@@ -50,9 +50,9 @@ export class WebTierStep implements Step<WebSlice> {
 		return slice.retried || slice.bound !== undefined ? {retried: slice.retried, bound: slice.bound} : undefined;
 	}
 
-	afterResponse(response: Response, slice: WebSlice | undefined): StepOutcome<WebSlice> | Promise<StepOutcome<WebSlice>> {
+	afterResponse(response: Response, slice: WebSlice | undefined): StepOutcome<WebSlice> | undefined | Promise<StepOutcome<WebSlice> | undefined> {
 		if (slice?.web === undefined && response.statusCode !== 401) {
-			return {state: slice};
+			return undefined;
 		}
 
 		const outcome = this.#webTier.afterResponse(response, slice?.web, slice?.retried ?? false);
@@ -76,11 +76,15 @@ function placed(slice: WebSlice | undefined, web: WebState | undefined): WebSlic
 	return {web, retried: slice?.retried, bound: web?.bound ?? slice?.bound};
 }
 
-function next(slice: WebSlice | undefined, outcome: WebOutcome): StepOutcome<WebSlice> {
+function next(slice: WebSlice | undefined, outcome: WebOutcome | undefined): StepOutcome<WebSlice> | undefined {
+	// Undefined, or the state it was given (the authenticated path): the slice stands as it is.
+	if (outcome === undefined || (!('retry' in outcome) && outcome.web === slice?.web)) {
+		return undefined;
+	}
+
 	if ('retry' in outcome) {
 		return {state: {web: outcome.web, retried: true, bound: slice?.bound}, retry: outcome.retry};
 	}
 
-	// The authenticated path hands back the state it was given: the slice stands as it is.
-	return {state: outcome.web === slice?.web ? slice : {...slice, web: outcome.web}};
+	return {state: {...slice, web: outcome.web}};
 }

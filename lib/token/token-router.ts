@@ -43,6 +43,14 @@ export class TokenRouter {
 	readonly #parts: TokenRouterParts;
 	/** The credential's own endpoint per site (a given token), made once. */
 	readonly #own = new WeakMap<Site, TokenEndpoint>();
+	/**
+	The bound site once it is known to take no token at all (a site behind the web tier alone): its
+	requests then read this one field, not the rules, the credential and the discovery behind them
+	(calls that cost their full price until V8 optimises the hot path, after a few thousand
+	requests). A Site is made anew by every binding (a reset too), so a site bound later never finds
+	itself here by mistake.
+	*/
+	#bare: Site | undefined;
 
 	constructor(parts: TokenRouterParts) {
 		this.#parts = parts;
@@ -79,7 +87,22 @@ export class TokenRouter {
 	effects, unlike peek, which checks that a token it finds may travel.
 	*/
 	takesNone(url: URL, target: Target): boolean {
-		return target.kind === 'site' && this.#endpointNow(url, this.#parts.binding.site!) === undefined;
+		if (target.kind !== 'site') {
+			return false;
+		}
+
+		const site = this.#parts.binding.site!;
+		if (site === this.#bare) {
+			return true;
+		}
+
+		// No endpoint for one URL of the site means none for any of them (see SiteRules.tokenEndpointNow).
+		if (this.#endpointNow(url, site) !== undefined) {
+			return false;
+		}
+
+		this.#bare = site;
+		return true;
 	}
 
 	/** The token for a request, waiting for a discovery or a login as needed; undefined when it goes without one. */

@@ -1,6 +1,7 @@
 import {Agent as HttpAgent} from 'node:http';
 import {Agent as HttpsAgent} from 'node:https';
 import type {Socket} from 'node:net';
+import type {Agents} from 'got';
 
 export type Agent = HttpAgent | HttpsAgent;
 
@@ -71,6 +72,22 @@ export class Connection {
 		return this.#authenticated && socket !== undefined && socket === this.#socket && !socket.destroyed;
 	}
 
+	/**
+	Sends a request over this connection: its agent becomes the request's agent for the protocol.
+	Set in place, not through got's agent setter, which checks and copies its value on every request
+	of the hot path: got gives every request attempt its own copy of the agents object (its options
+	are cloned from the instance's), so neither the caller's object nor another request sees this.
+	*/
+	carry(agents: Agents): void {
+		if (this.protocol === 'https:') {
+			if (agents.https !== this.agent) {
+				agents.https = this.agent as HttpsAgent;
+			}
+		} else if (agents.http !== this.agent) {
+			agents.http = this.agent;
+		}
+	}
+
 	enter(): void {
 		this.#busy++;
 		this.uses++;
@@ -130,8 +147,28 @@ export class ConnectionPool {
 	#sweeper: NodeJS.Timeout | undefined;
 	#seen = new WeakMap<Connection, number>();
 
+	/** The caller's agent last read by boundFor, and what it allowed. */
+	#lastAgent: unknown;
+	#lastBound: number | undefined;
+
 	constructor(options: {idleTimeout?: number} = {}) {
 		this.#idleTimeout = options.idleTimeout ?? IDLE_TIMEOUT_MS;
+	}
+
+	/**
+	callerBound, read once per caller's agent: a script's requests come through one agent, and
+	the hot path (unoptimised by V8 for its first few thousand requests) need not look the agent up
+	in the pool's registry and read its `maxSockets` on every request. A `maxSockets` changed on an
+	agent after its first request here is not seen.
+	*/
+	boundFor(agents: {http?: unknown; https?: unknown} | undefined, protocol: string, fallback: number): number | undefined {
+		const agent = protocol === 'https:' ? agents?.https : agents?.http;
+		if (agent === undefined || agent !== this.#lastAgent) {
+			this.#lastBound = callerBound(agents, protocol, fallback);
+			this.#lastAgent = agent;
+		}
+
+		return this.#lastBound;
 	}
 
 	/**
@@ -141,10 +178,13 @@ export class ConnectionPool {
 	a connection mid-handshake cannot take it).
 	*/
 	acquire(protocol: string, bound: number): Lease {
-		// One pass, no allocation: this runs for every request of an authenticated site.
+		// One pass, no allocation, an indexed loop (not for…of, whose iterator costs a call per step
+		// until V8 optimises this): this runs for every request of an authenticated site.
 		let least: Connection | undefined;
 		let spare: Connection | undefined;
-		for (const connection of this.#connections) {
+		const connections = this.#connections;
+		for (let index = 0; index < connections.length; index++) {
+			const connection = connections[index]!;
 			if (connection.protocol !== protocol) {
 				continue;
 			}

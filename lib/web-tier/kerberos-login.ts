@@ -4,7 +4,7 @@ import {debug} from '../debug.js';
 import {TokenAuthenticationError} from '../errors.js';
 import {KERBEROS_MISSING, findKerberos, servicePrincipal, startKerberos, verifyMutualAuth} from './kerberos.js';
 import {KerberosTrial} from './kerberos-trial.js';
-import {ConnectionPool, callerBound, type Lease} from './connection-pool.js';
+import {ConnectionPool, type Lease} from './connection-pool.js';
 import type {WebState, WebTierSettings} from './web-state.js';
 import {challengeToken, readChallenges} from './www-authenticate.js';
 
@@ -77,14 +77,10 @@ export class KerberosLogin {
 
 		// Read once: URL's protocol getter cuts a new string from the href on every read.
 		const {protocol} = url;
-		const limit = callerBound(options.agent, protocol, DEFAULT_KERBEROS_CONNECTIONS) ?? bound ?? earlier?.bound ?? DEFAULT_KERBEROS_CONNECTIONS;
+		const limit = this.#pool.boundFor(options.agent, protocol, DEFAULT_KERBEROS_CONNECTIONS) ?? bound ?? earlier?.bound ?? DEFAULT_KERBEROS_CONNECTIONS;
 		const lease = this.#pool.acquire(protocol, limit);
 		const {connection} = lease;
-		const https = protocol === 'https:';
-		// Only when another: got's agent setter checks its value, on every request of the hot path.
-		if ((https ? options.agent.https : options.agent.http) !== connection.agent) {
-			options.agent = https ? {https: connection.agent as never} : {http: connection.agent};
-		}
+		connection.carry(options.agent);
 
 		if (connection.isAuthenticatedSocket(connection.socket)) {
 			if (this.#binding === 'connection' || !this.#probing) {

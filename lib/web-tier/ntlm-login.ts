@@ -1,9 +1,8 @@
-import type {Agent as HttpsAgent} from 'node:https';
 import type {Socket} from 'node:net';
 import type {NormalizedOptions} from 'got';
 import {debug} from '../debug.js';
 import {TokenAuthenticationError} from '../errors.js';
-import {callerBound, ConnectionPool} from './connection-pool.js';
+import {ConnectionPool} from './connection-pool.js';
 import {gate, type Gate} from './gate.js';
 import {ntlmAuthenticate, ntlmIdentity, ntlmNegotiate, type NtlmIdentity, underScheme} from './ntlm-messages.js';
 import type {WebOutcome, WebState, WebTierSettings} from './web-state.js';
@@ -172,14 +171,10 @@ export class NtlmLogin {
 
 		// Read once: URL's protocol getter cuts a new string from the href on every read.
 		const {protocol} = url;
-		const https = protocol === 'https:';
-		const bound = callerBound(options.agent, protocol, DEFAULT_NTLM_CONNECTIONS) ?? carried ?? DEFAULT_NTLM_CONNECTIONS;
+		const bound = this.#pool.boundFor(options.agent, protocol, DEFAULT_NTLM_CONNECTIONS) ?? carried ?? DEFAULT_NTLM_CONNECTIONS;
 		// A stream takes an authenticated connection, busy or not (bound 1): it cannot run a handshake.
 		const lease = this.#pool.acquire(protocol, options.isStream ? 1 : bound);
-		const {agent} = lease.connection;
-		if ((https ? options.agent.https : options.agent.http) !== agent) {
-			options.agent = https ? {https: agent as HttpsAgent} : {http: agent};
-		}
+		lease.connection.carry(options.agent);
 		if (lease.connection.authenticated) {
 			// got runs no afterResponse for a stream: nothing would release the lease. The agent still
 			// queues the stream on the connection's one socket.

@@ -107,16 +107,18 @@ export class WebTier {
 	/**
 	Reads the answer: completes handshakes, checks mutual authentication, reacts to a 401. An NTLM
 	request that is not answered 401 is done with its connection: nothing to parse or wait for.
+	Undefined when the request's state stands as it is (the hot path: nothing allocated).
 	*/
-	afterResponse(response: Response, web: WebState | undefined, retried: boolean): WebOutcome | Promise<WebOutcome> {
+	afterResponse(response: Response, web: WebState | undefined, retried: boolean): WebOutcome | undefined | Promise<WebOutcome> {
 		if (web?.kind === 'ntlm' && response.statusCode !== 401) {
-			return {web: this.#ntlm.answered(web, response.request.socket)};
+			const answered = this.#ntlm.answered(web, response.request.socket);
+			return answered === web ? undefined : {web: answered};
 		}
 
 		if (web?.kind === 'kerberos' && response.statusCode !== 401 && this.#kerberos.isPlain(web)) {
 			// An authenticated connection of a connection-bound site: its mutual authentication was checked.
 			web.lease?.release();
-			return {web};
+			return undefined;
 		}
 
 		return this.#answer(response, new URL(response.url), web, retried);
