@@ -57,6 +57,33 @@ export async function rotate<K extends string>(requests: number, perRound: numbe
 	return rounds;
 }
 
+/**
+Like rotate, but within a round the variants take turns request by request (`perRound` turns, the
+order rotating from turn to turn): each request of A is timed next to one of every other variant,
+milliseconds apart, so a burst of slowness on the machine (a few milliseconds of stolen CPU) falls
+on all of them rather than on one variant's block of requests. Also closer to how a script runs:
+other work between one request of the handler and its next.
+*/
+export async function alternate<K extends string>(rounds: number, perRound: number, variants: Readonly<Record<K, () => Promise<unknown>>>): Promise<Array<Record<K, number[]>>> {
+	const names = Object.keys(variants) as K[];
+	const result: Array<Record<K, number[]>> = [];
+	for (let round = 0; round < rounds; round++) {
+		(globalThis as {gc?: () => void}).gc?.();
+		const times = Object.fromEntries(names.map(name => [name, [] as number[]])) as Record<K, number[]>;
+		for (let turn = 0; turn < perRound; turn++) {
+			const shift = (round * perRound + turn) % names.length;
+			const rotated = [...names.slice(shift), ...names.slice(0, shift)];
+			for (const name of turn % 2 === 0 ? rotated : rotated.reverse()) {
+				times[name].push(await time(variants[name]));
+			}
+		}
+
+		result.push(times);
+	}
+
+	return result;
+}
+
 /** Two variants of rotate's rounds, as roundRatio takes them. */
 export function pairOf<K extends string>(rounds: ReadonlyArray<Record<K, number[]>>, a: K, b: K): Array<{a: number[]; b: number[]}> {
 	return rounds.map(round => ({a: round[a], b: round[b]}));

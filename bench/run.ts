@@ -27,8 +27,8 @@ if (unknown.length > 0) {
 const when = async <T>(name: (typeof WORKLOADS)[number], workload: () => Promise<T>): Promise<T | undefined> => (only && !only.includes(name) ? undefined : workload());
 // The smoke run (CI) checks counts, never times: the machines are shared and noisy.
 const size = smoke
-	? {requests: 200, cold: 50, expirySeconds: 3, lifetime: 2, memory: [200, 2000] as const, web: {rounds: 10, perRound: 1, sequential: 2, inFlight: 64}}
-	: {requests: 2000, cold: 200, expirySeconds: 10, lifetime: 2, memory: [2000, 20_000] as const, web: {rounds: 40, perRound: 2, sequential: 10, inFlight: 64}};
+	? {requests: 200, cold: 50, expirySeconds: 3, lifetime: 2, memory: [200, 2000] as const, web: {rounds: 10, perRound: 2, batchesPerRound: 1, inFlight: 64}}
+	: {requests: 2000, cold: 200, expirySeconds: 10, lifetime: 2, memory: [2000, 20_000] as const, web: {rounds: 40, perRound: 20, batchesPerRound: 2, inFlight: 64}};
 // The smoke run: 4 processes (each spawn costs about a second of CPU), short-token requests for 3 s, no timing.
 const fleetSize = {processes: smoke ? 4 : 8, lifetimeSeconds: size.lifetime, seconds: size.expirySeconds, warmRequests: smoke ? undefined : size.requests * 3};
 

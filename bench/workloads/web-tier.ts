@@ -2,20 +2,21 @@ import {Agent} from 'node:http';
 import type {Got} from 'got';
 import {ArcGISServerAuth, createSession} from '../../dist/index.js';
 import {delayLogSize, dnsLookup, iwa, readAccessLog, readDelayLog, settleLog, type LogLine} from '../../spec/integration/iwa-env.js';
-import {median, pairOf, rotate, roundRatio} from '../measure.js';
+import {alternate, median, pairOf, rotate, roundRatio} from '../measure.js';
 
 export type WebTierSize = {
 	/** Rounds, each with every variant, the order rotating (see rotate). */
 	rounds: number;
-	/** Calls of each variant in a round. */
+	/** Requests of each sequential variant in a round, one at a time, each timed on its own. */
 	perRound: number;
-	/** Sequential requests in one call of a sequential variant. */
-	sequential: number;
-	/** Requests in flight at once in one call of a batch variant (through the delay proxy). */
+	/** Batches of each in-flight variant in a round. */
+	batchesPerRound: number;
+	/** Requests in flight at once in one batch (through the delay proxy). */
 	inFlight: number;
 };
 
-type Variant = 'anon' | 'ntlm' | 'kerberos' | 'kerberosBound' | 'anonInFlight' | 'ntlmInFlight';
+type Sequential = 'anon' | 'ntlm' | 'kerberos' | 'kerberosBound';
+type Batch = 'anonInFlight' | 'ntlmInFlight';
 
 /** What the access log shows for the NTLM requests of one variant. */
 function ntlmCounts(lines: LogLine[], expected: number, label: string) {
@@ -42,14 +43,16 @@ function kerberosCounts(lines: LogLine[], expected: number, label: string) {
 }
 
 /**
-Against the real Apache (scripts/iwa), with the library as built in dist/: one request at a time
+Against the real Apache (scripts/iwa), with the library as built in dist/: requests one at a time
 with NTLM (/ntlm), Kerberos per request (/kerberos) and Kerberos bound to the connection
 (/kerberos-bound), each beside the same request to the anonymous location (/anon); and
 `inFlight` NTLM requests at once through the delay proxy (IWA_DELAY_MS each way) beside as many
-anonymous ones through it (the time for the whole batch). All variants take turns in the same
-rounds (rotate), so every ratio is the median of its rounds' ratios, A and B measured within
-seconds of each other; the access log tells the counts (handshakes, 401s) for each variant.
-Undefined when the servers are not up.
+anonymous ones through it (the time for the whole batch). The variants of each kind take turns in
+the same rounds (rotate), so every ratio is the median of its rounds' ratios, A and B measured
+within seconds of each other. A round's figure for a sequential variant is the median of its
+requests, each timed on its own: one request held up by the machine moves it no more than any
+other one does (a median of a few ten-request sums moved with every hiccup). The access log
+tells the counts (handshakes, 401s) for each variant. Undefined when the servers are not up.
 */
 export async function webTier(size: WebTierSize) {
 	if (!iwa) {
@@ -61,20 +64,16 @@ export async function webTier(size: WebTierSize) {
 	const path = '/arcgis/rest/services?f=json';
 	const user = `${iwa.domain}\\${iwa.user}`;
 	const session = (auth?: ArcGISServerAuth): Got => createSession(auth ? {auth} : {}).extend({dnsLookup, retry: {limit: 0}});
-	const sequential = (client: Got, url: string) => async () => {
-		for (let index = 0; index < size.sequential; index++) {
-			await client(url);
-		}
-	};
-
 	const batch = (client: Got, url: string) => async () => Promise.all(Array.from({length: size.inFlight}, async () => client(url)));
 
 	await settleLog();
 	const mark = readAccessLog().size;
 	const delayMark = delayLogSize();
-	const variants: Partial<Record<Variant, () => Promise<unknown>>> = {
-		anon: sequential(session(), `${base}/anon${path}`),
-		ntlm: sequential(session(new ArcGISServerAuth(user, iwa.password)), `${base}/ntlm${path}`),
+	const anonClient = session();
+	const ntlmClient = session(new ArcGISServerAuth(user, iwa.password));
+	const sequential: Partial<Record<Sequential, () => Promise<unknown>>> = {
+		anon: async () => anonClient(`${base}/anon${path}`),
+		ntlm: async () => ntlmClient(`${base}/ntlm${path}`),
 	};
 	const skipped: string[] = [];
 	// Kerberos needs the optional kerberos module: one request each tells whether it can be measured.
@@ -85,19 +84,20 @@ export async function webTier(size: WebTierSize) {
 		const client = session(new ArcGISServerAuth());
 		try {
 			await client(`${base}/${prefix}${path}`);
-			variants[name] = sequential(client, `${base}/${prefix}${path}`);
+			sequential[name] = async () => client(`${base}/${prefix}${path}`);
 		} catch (error: unknown) {
 			skipped.push(`/${prefix}: ${error instanceof Error ? error.message : String(error)}`);
 		}
 	}
 
+	const batches: Partial<Record<Batch, () => Promise<unknown>>> = {};
 	if (delayBase) {
 		// A caller who sends 64 at once and wants them in parallel says so with its agent: the NTLM
 		// pool's bound follows its maxSockets (without one, the pool stops at 16 connections, and 64
 		// requests go in four waves). Both sides get the same agent settings.
 		const parallel = () => ({http: new Agent({keepAlive: true, maxSockets: size.inFlight})});
-		variants.anonInFlight = batch(session().extend({agent: parallel()}), `${delayBase}/anon${path}`);
-		variants.ntlmInFlight = batch(session(new ArcGISServerAuth(user, iwa.password)).extend({agent: parallel()}), `${delayBase}/ntlm${path}`);
+		batches.anonInFlight = batch(session().extend({agent: parallel()}), `${delayBase}/anon${path}`);
+		batches.ntlmInFlight = batch(session(new ArcGISServerAuth(user, iwa.password)).extend({agent: parallel()}), `${delayBase}/ntlm${path}`);
 	} else {
 		skipped.push('in flight through the delay proxy: no IWA_DELAY_BASE_URL (an env from an older up.sh)');
 	}
@@ -106,39 +106,46 @@ export async function webTier(size: WebTierSize) {
 		process.stderr.write(`bench: web tier, not measured: ${reason}\n`);
 	}
 
-	const active = variants as Record<Variant, () => Promise<unknown>>;
-	// Untimed warm-up calls: the handshakes, the anonymous batch's connections, the JIT.
-	const warmUp = 3;
-	for (const action of Object.values(active)) {
-		for (let index = 0; index < warmUp; index++) {
+	// Untimed warm-up: the handshakes, the anonymous batch's connections.
+	const warmUp = {requests: 30, batches: 3};
+	for (const action of Object.values(sequential)) {
+		for (let index = 0; index < warmUp.requests; index++) {
 			await action();
 		}
 	}
 
-	const rounds = await rotate(size.rounds * size.perRound, size.perRound, active);
+	for (const action of Object.values(batches)) {
+		for (let index = 0; index < warmUp.batches; index++) {
+			await action();
+		}
+	}
+
+	const seqRounds = await alternate(size.rounds, size.perRound, sequential as Record<Sequential, () => Promise<unknown>>);
+	const batchRounds = delayBase ? await rotate(size.rounds * size.batchesPerRound, size.batchesPerRound, batches as Record<Batch, () => Promise<unknown>>) : [];
 	await settleLog();
 
-	// Every call, warm-up included, as the access log must show it.
-	const calls = warmUp + rounds.length * size.perRound;
+	// Every request, warm-up included, as the access log must show it.
+	const requests = warmUp.requests + seqRounds.length * size.perRound;
+	const batchRequests = (warmUp.batches + batchRounds.length * size.batchesPerRound) * size.inFlight;
 	const lines = readAccessLog(mark).lines;
 	const proxied = readDelayLog(delayMark);
 	const under = (prefix: string, viaProxy: boolean) => lines.filter(line => line.path.startsWith(`/${prefix}/`) && proxied.has(line.port) === viaProxy);
-	const perRequest = (name: Variant) => median(rounds.flatMap(round => round[name])) / (name.endsWith('InFlight') ? 1 : size.sequential);
-	const has = (name: Variant) => name in variants;
+	const perRequest = (name: Sequential) => median(seqRounds.flatMap(round => round[name]));
+	const perBatch = (name: Batch) => median(batchRounds.flatMap(round => round[name]));
+	const has = (name: Sequential | Batch) => name in sequential || name in batches;
 
 	return {
-		rounds: rounds.length,
+		rounds: seqRounds.length,
 		perRound: size.perRound,
-		sequential: size.sequential,
 		anonMedianMs: perRequest('anon'),
-		ntlm: {...ntlmCounts(under('ntlm', false), calls * size.sequential, 'sequential NTLM'), ratio: roundRatio(pairOf(rounds, 'ntlm', 'anon')), medianMs: perRequest('ntlm')},
+		ntlm: {...ntlmCounts(under('ntlm', false), requests, 'sequential NTLM'), ratio: roundRatio(pairOf(seqRounds, 'ntlm', 'anon')), medianMs: perRequest('ntlm')},
 		kerberos: has('kerberos')
-			? {...kerberosCounts(under('kerberos', false), calls * size.sequential + 1, 'Kerberos per-request'), ratio: roundRatio(pairOf(rounds, 'kerberos', 'anon')), medianMs: perRequest('kerberos')}
+			? {...kerberosCounts(under('kerberos', false), requests + 1, 'Kerberos per-request'), ratio: roundRatio(pairOf(seqRounds, 'kerberos', 'anon')), medianMs: perRequest('kerberos')}
 			: undefined,
 		kerberosBound: has('kerberosBound')
 			? {
-					...kerberosCounts(under('kerberos-bound', false), calls * size.sequential + 1, 'Kerberos connection-bound'),
-					ratio: roundRatio(pairOf(rounds, 'kerberosBound', 'anon')),
+					...kerberosCounts(under('kerberos-bound', false), requests + 1, 'Kerberos connection-bound'),
+					ratio: roundRatio(pairOf(seqRounds, 'kerberosBound', 'anon')),
 					medianMs: perRequest('kerberosBound'),
 				}
 			: undefined,
@@ -146,10 +153,10 @@ export async function webTier(size: WebTierSize) {
 			? {
 					inFlight: size.inFlight,
 					delayMs: iwa.delayMs,
-					...ntlmCounts(under('ntlm', true), calls * size.inFlight, `NTLM ${size.inFlight}-in-flight`),
-					ratio: roundRatio(pairOf(rounds, 'ntlmInFlight', 'anonInFlight')),
-					batchMs: perRequest('ntlmInFlight'),
-					anonBatchMs: perRequest('anonInFlight'),
+					...ntlmCounts(under('ntlm', true), batchRequests, `NTLM ${size.inFlight}-in-flight`),
+					ratio: roundRatio(pairOf(batchRounds, 'ntlmInFlight', 'anonInFlight')),
+					batchMs: perBatch('ntlmInFlight'),
+					anonBatchMs: perBatch('anonInFlight'),
 				}
 			: undefined,
 		skipped,
