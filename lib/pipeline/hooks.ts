@@ -122,7 +122,12 @@ export function pipelineHooks(steps: readonly Step[], settings: PipelineSettings
 			return;
 		}
 
-		const slices = copied(state.slices, count);
+		// copied(), spelled out: this runs for every request.
+		const slices = new Array<unknown>(count);
+		for (let index = 0; index < count; index++) {
+			slices[index] = state.slices[index];
+		}
+
 		let pending: Promise<void> | undefined;
 		try {
 			pending = request(options, options.url as URL, slices, 0);

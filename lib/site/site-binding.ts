@@ -64,7 +64,10 @@ export class SiteBinding {
 			}
 		}
 
-		this.bind(url);
+		if (this.#site === undefined) {
+			this.bind(url);
+		}
+
 		return this.onSiteOrigin(url) ? SITE : undefined;
 	}
 

@@ -2,7 +2,7 @@ import type {Socket} from 'node:net';
 import type {NormalizedOptions} from 'got';
 import {debug} from '../debug.js';
 import {TokenAuthenticationError} from '../errors.js';
-import {ConnectionPool} from './connection-pool.js';
+import {ConnectionPool, type Lease} from './connection-pool.js';
 import {gate, type Gate} from './gate.js';
 import {ntlmAuthenticate, ntlmIdentity, ntlmNegotiate, type NtlmIdentity, underScheme} from './ntlm-messages.js';
 import type {WebOutcome, WebState, WebTierSettings} from './web-state.js';
@@ -50,11 +50,43 @@ export class NtlmLogin {
 
 	/**
 	Puts the request on a pooled connection: an authenticated one, or a new handshake's Type 1.
-	Synchronous once the first login is done (the hot path); `carried` is the bound read on an
-	earlier hop of the same request.
+	Synchronous once the first login is done (the hot path: one function, without the calls a
+	split into small ones would cost while V8 has not optimised it); `carried` is the bound read on
+	an earlier hop of the same request. A refused login is thrown for every later request.
 	*/
 	before(options: NormalizedOptions, url: URL, scheme: string, carried: number | undefined): NtlmState | Promise<NtlmState> {
-		return this.#gate && !this.#proven ? this.#pickAfterFirstLogin(options, url, scheme, carried) : this.#pick(options, url, scheme, carried);
+		if (this.#failure) {
+			throw this.#failure;
+		}
+
+		if (this.#gate && !this.#proven) {
+			return this.#pickAfterFirstLogin(options, url, scheme, carried);
+		}
+
+		// Only when there: `delete` on an absent key still costs, on every request of the hot path.
+		if (options.headers.authorization !== undefined) {
+			delete options.headers.authorization;
+		}
+
+		// Read once: URL's protocol getter cuts a new string from the href on every read.
+		const {protocol} = url;
+		const {agent: agents, isStream} = options;
+		const bound = this.#pool.boundFor(agents, protocol, DEFAULT_NTLM_CONNECTIONS) ?? carried ?? DEFAULT_NTLM_CONNECTIONS;
+		// A stream takes an authenticated connection, busy or not (bound 1): it cannot run a handshake.
+		const lease = this.#pool.acquire(protocol, isStream ? 1 : bound);
+		const {connection} = lease;
+		connection.carry(agents);
+		if (connection.authenticated) {
+			// got runs no afterResponse for a stream: nothing would release the lease. The agent still
+			// queues the stream on the connection's one socket.
+			if (isStream) {
+				lease.release();
+			}
+
+			return {kind: 'ntlm', lease, bound, stage: 'authenticated'};
+		}
+
+		return this.#negotiate(options, url, scheme, lease, bound);
 	}
 
 	/**
@@ -160,31 +192,11 @@ export class NtlmLogin {
 		}
 
 		// In the same turn as the check above: a waiter woken with this one must find its gate.
-		return this.#pick(options, url, scheme, carried);
+		return this.before(options, url, scheme, carried);
 	}
 
-	#pick(options: NormalizedOptions, url: URL, scheme: string, carried: number | undefined): NtlmState {
-		// Only when there: `delete` on an absent key still costs, on every request of the hot path.
-		if (options.headers.authorization !== undefined) {
-			delete options.headers.authorization;
-		}
-
-		// Read once: URL's protocol getter cuts a new string from the href on every read.
-		const {protocol} = url;
-		const bound = this.#pool.boundFor(options.agent, protocol, DEFAULT_NTLM_CONNECTIONS) ?? carried ?? DEFAULT_NTLM_CONNECTIONS;
-		// A stream takes an authenticated connection, busy or not (bound 1): it cannot run a handshake.
-		const lease = this.#pool.acquire(protocol, options.isStream ? 1 : bound);
-		lease.connection.carry(options.agent);
-		if (lease.connection.authenticated) {
-			// got runs no afterResponse for a stream: nothing would release the lease. The agent still
-			// queues the stream on the connection's one socket.
-			if (options.isStream) {
-				lease.release();
-			}
-
-			return {kind: 'ntlm', lease, bound, stage: 'authenticated'};
-		}
-
+	/** A new handshake on the lease's connection: its Type 1 (and, before any login succeeded, the gate the others wait at). */
+	#negotiate(options: NormalizedOptions, url: URL, scheme: string, lease: Lease, bound: number): NtlmState {
 		if (options.isStream) {
 			// got runs no afterResponse for a stream: its Type 1 would come back as a 401 to the
 			// caller, and a first login it started would hold every other request for ever.

@@ -91,17 +91,18 @@ export class WebTier {
 			}
 		}
 
-		if (this.#ntlm.failure) {
-			throw this.#ntlm.failure;
-		}
-
 		if (this.#mode.kind === 'kerberos') {
+			// A refused NTLM login (after a fallback) is kept for every request, as NtlmLogin.before keeps it.
+			if (this.#ntlm.failure) {
+				throw this.#ntlm.failure;
+			}
+
 			const web = this.#kerberos.before(options, url, previous, bound);
 			// Undefined: the site has fallen back to NTLM.
 			return web instanceof Promise ? web.then(resolved => resolved ?? this.#ntlm.before(options, url, this.#scheme(), bound)) : web;
 		}
 
-		return this.#ntlm.before(options, url, this.#scheme(), bound ?? (previous?.kind === 'ntlm' ? previous.bound : undefined));
+		return this.#ntlm.before(options, url, this.#mode.scheme, bound ?? (previous?.kind === 'ntlm' ? previous.bound : undefined));
 	}
 
 	/**
@@ -111,8 +112,13 @@ export class WebTier {
 	*/
 	afterResponse(response: Response, web: WebState | undefined, retried: boolean): WebOutcome | undefined | Promise<WebOutcome> {
 		if (web?.kind === 'ntlm' && response.statusCode !== 401) {
-			const answered = this.#ntlm.answered(web, response.request.socket);
-			return answered === web ? undefined : {web: answered};
+			if (web.stage === 'authenticated') {
+				// The usual answer: the request is done with its proven connection.
+				web.lease.release();
+				return undefined;
+			}
+
+			return {web: this.#ntlm.answered(web, response.request.socket)};
 		}
 
 		if (web?.kind === 'kerberos' && response.statusCode !== 401 && this.#kerberos.isPlain(web)) {
