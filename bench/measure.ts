@@ -26,6 +26,18 @@ export async function interleave(
 	return {a: times.flatMap(round => round.a), b: times.flatMap(round => round.b), rounds: times};
 }
 
+/** The variants in turn order: rotated by `shift`, and run backwards when `backwards` (so each also precedes the ones it followed). */
+function turnOrder<K extends string>(names: readonly K[], shift: number, backwards: boolean): K[] {
+	const start = shift % names.length;
+	const rotated = [...names.slice(start), ...names.slice(0, start)];
+	return backwards ? rotated.reverse() : rotated;
+}
+
+/** One empty list of times per variant, for a round. */
+function emptyTimes<K extends string>(names: readonly K[]): Record<K, number[]> {
+	return Object.fromEntries(names.map(name => [name, [] as number[]])) as Record<K, number[]>;
+}
+
 /**
 Runs several variants of a workload in the same rounds, `perRound` requests each, the order rotating
 from round to round so that no variant always follows the same other one. Every variant is then
@@ -38,12 +50,9 @@ export async function rotate<K extends string>(requests: number, perRound: numbe
 	const rounds: Array<Record<K, number[]>> = [];
 	const count = Math.max(10, Math.ceil(requests / perRound));
 	for (let round = 0; round < count; round++) {
-		const shift = round % names.length;
-		const rotated = [...names.slice(shift), ...names.slice(0, shift)];
-		// Every other cycle runs backwards, so each variant also precedes the ones it followed.
-		const order = Math.floor(round / names.length) % 2 === 0 ? rotated : rotated.reverse();
-		const times = Object.fromEntries(names.map(name => [name, [] as number[]])) as Record<K, number[]>;
-		for (const name of order) {
+		// Every other cycle of rounds runs backwards.
+		const times = emptyTimes(names);
+		for (const name of turnOrder(names, round, Math.floor(round / names.length) % 2 === 1)) {
 			(globalThis as {gc?: () => void}).gc?.();
 			const action = variants[name];
 			for (let index = 0; index < perRound; index++) {
@@ -69,11 +78,9 @@ export async function alternate<K extends string>(rounds: number, perRound: numb
 	const result: Array<Record<K, number[]>> = [];
 	for (let round = 0; round < rounds; round++) {
 		(globalThis as {gc?: () => void}).gc?.();
-		const times = Object.fromEntries(names.map(name => [name, [] as number[]])) as Record<K, number[]>;
+		const times = emptyTimes(names);
 		for (let turn = 0; turn < perRound; turn++) {
-			const shift = (round * perRound + turn) % names.length;
-			const rotated = [...names.slice(shift), ...names.slice(0, shift)];
-			for (const name of turn % 2 === 0 ? rotated : rotated.reverse()) {
+			for (const name of turnOrder(names, round * perRound + turn, turn % 2 === 1)) {
 				times[name].push(await time(variants[name]));
 			}
 		}

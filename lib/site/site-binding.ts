@@ -64,10 +64,7 @@ export class SiteBinding {
 			}
 		}
 
-		if (this.#site === undefined) {
-			this.bind(url);
-		}
-
+		this.bind(url);
 		return this.onSiteOrigin(url) ? SITE : undefined;
 	}
 

@@ -36,12 +36,7 @@ export class WebTierStep implements Step<WebSlice> {
 		}
 
 		const web = this.#webTier.beforeRequest(options, url, slice?.web, slice?.bound);
-		if (web instanceof Promise) {
-			return web.then(resolved => placed(slice, resolved));
-		}
-
-		// placed(), spelled out on the hot path (until V8 optimises it, each call costs its full price).
-		return {web, retried: slice?.retried, bound: web?.bound ?? slice?.bound};
+		return web instanceof Promise ? web.then(resolved => placed(slice, resolved)) : placed(slice, web);
 	}
 
 	takeOff(options: NormalizedOptions, slice: WebSlice, response: PlainResponse): WebSlice | undefined {
@@ -85,15 +80,11 @@ function placed(slice: WebSlice | undefined, web: WebState | undefined): WebSlic
 	return {web, retried: slice?.retried, bound: web?.bound ?? slice?.bound};
 }
 
-function next(slice: WebSlice | undefined, outcome: WebOutcome | undefined): StepOutcome<WebSlice> | undefined {
-	// Undefined, or the state it was given (the authenticated path): the slice stands as it is.
-	if (outcome === undefined || (!('retry' in outcome) && outcome.web === slice?.web)) {
-		return undefined;
-	}
-
+function next(slice: WebSlice | undefined, outcome: WebOutcome): StepOutcome<WebSlice> | undefined {
 	if ('retry' in outcome) {
 		return {state: {web: outcome.web, retried: true, bound: slice?.bound}, retry: outcome.retry};
 	}
 
-	return {state: {...slice, web: outcome.web}};
+	// The state it was given: the slice stands as it is.
+	return outcome.web === slice?.web ? undefined : {state: {...slice, web: outcome.web}};
 }

@@ -112,13 +112,8 @@ export class WebTier {
 	*/
 	afterResponse(response: Response, web: WebState | undefined, retried: boolean): WebOutcome | undefined | Promise<WebOutcome> {
 		if (web?.kind === 'ntlm' && response.statusCode !== 401) {
-			if (web.stage === 'authenticated') {
-				// The usual answer: the request is done with its proven connection.
-				web.lease.release();
-				return undefined;
-			}
-
-			return {web: this.#ntlm.answered(web, response.request.socket)};
+			const answered = this.#ntlm.answered(web, response.request.socket);
+			return answered === web ? undefined : {web: answered};
 		}
 
 		if (web?.kind === 'kerberos' && response.statusCode !== 401 && this.#kerberos.isPlain(web)) {
