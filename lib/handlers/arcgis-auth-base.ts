@@ -128,6 +128,7 @@ export abstract class ArcGISAuthBase {
 	reset(): void {
 		this.#registry.reset();
 		this.#binding.reset();
+		this.#router.reset();
 		this.#rules.reset();
 		this.#servers?.reset();
 		this.#webTier?.reset();

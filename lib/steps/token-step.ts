@@ -54,8 +54,13 @@ export class TokenStep implements Step<TokenSlice> {
 
 	beforeRequest(options: NormalizedOptions, url: URL, slice: TokenSlice | undefined): TokenSlice | undefined | Promise<TokenSlice | undefined> {
 		const {binding, router} = this.#parts;
+		// A handler none of whose requests takes a token (a server behind the web tier alone): nothing more to read.
+		if (router.idle) {
+			return slice;
+		}
+
 		const target = binding.target(url);
-		// First the site that takes no token (a web tier alone): the usual request there reads no more.
+		// Then a site that takes no token where the request goes (a portal handler's own site, behind a web tier alone).
 		// A token the caller put on the request is theirs: the handler does not send a second one.
 		if (!target || router.takesNone(url, target) || (slice?.placement === undefined && hasCallerToken(options))) {
 			return slice;

@@ -1,5 +1,4 @@
-import type {Socket} from 'node:net';
-import type {NormalizedOptions} from 'got';
+import type {NormalizedOptions, PlainResponse} from 'got';
 import {debug} from '../debug.js';
 import {TokenAuthenticationError} from '../errors.js';
 import {ConnectionPool, type Lease} from './connection-pool.js';
@@ -91,15 +90,16 @@ export class NtlmLogin {
 
 	/**
 	A response that is not a 401 (or a redirect) on the request's connection: the request is done
-	with it, and a handshake's answer proves the connection — `socket` is the one it came on.
+	with it, and a handshake's answer proves the connection — the socket it came on (read only then:
+	on the usual response got's getter would be one more call for nothing).
 	*/
-	answered(web: NtlmState, socket: Socket | undefined): NtlmState {
+	answered(web: NtlmState, response: PlainResponse): NtlmState {
 		web.lease.release();
 		if (web.stage === 'authenticated') {
 			return web;
 		}
 
-		this.#pool.authenticated(web.lease.connection, socket);
+		this.#pool.authenticated(web.lease.connection, response.request.socket ?? undefined);
 		this.#proven = true;
 		this.#gate?.resolve();
 		this.#gate = undefined;

@@ -31,10 +31,12 @@ export class WebTier {
 		this.#kerberos = new KerberosLogin(settings, {fallBack: error => this.#fallBack(error), usesKerberos: () => this.#mode?.kind === 'kerberos'});
 	}
 
-	/** Whether a mechanism is in use for the site. */
-	get engaged(): boolean {
-		return this.#mode !== undefined;
-	}
+	/**
+	Whether a mechanism is in use for the site: set with the mode by engage(), cleared by reset(). A
+	field, not a getter over the mode: the web-tier step reads it on every request, and until V8
+	optimises the hot path a getter is a call of its own.
+	*/
+	engaged = false;
 
 	/** The mechanism in use, for messages and specs. */
 	get mechanism(): Mechanism | undefined {
@@ -60,6 +62,7 @@ export class WebTier {
 
 		this.#order = order;
 		this.#mode = order[0];
+		this.engaged = true;
 		debug('%s: web tier at %s offers %s; using %s', this.#settings.label, url.origin, challenges.map(challenge => challenge.scheme).join(', '), order.map(mechanism => mechanism.kind).join(' then '));
 		return true;
 	}
@@ -112,7 +115,7 @@ export class WebTier {
 	*/
 	afterResponse(response: Response, web: WebState | undefined, retried: boolean): WebOutcome | undefined | Promise<WebOutcome> {
 		if (web?.kind === 'ntlm' && response.statusCode !== 401) {
-			const answered = this.#ntlm.answered(web, response.request.socket);
+			const answered = this.#ntlm.answered(web, response);
 			return answered === web ? undefined : {web: answered};
 		}
 
@@ -131,7 +134,7 @@ export class WebTier {
 	*/
 	redirected(web: WebState | undefined, response: PlainResponse): void {
 		if (web?.kind === 'ntlm') {
-			this.#ntlm.answered(web, response.request.socket);
+			this.#ntlm.answered(web, response);
 		} else if (web?.kind === 'kerberos') {
 			this.#kerberos.onHop(web);
 		}
@@ -201,6 +204,7 @@ export class WebTier {
 		this.#ntlm.reset();
 		this.#order = [];
 		this.#mode = undefined;
+		this.engaged = false;
 		this.#kerberos.reset();
 		this.#warned = false;
 	}
