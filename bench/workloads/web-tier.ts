@@ -13,6 +13,12 @@ export type WebTierSize = {
 	batchesPerRound: number;
 	/** Requests in flight at once in one batch (through the delay proxy). */
 	inFlight: number;
+	/**
+	Untimed requests of each sequential variant, in turns, between the first rounds and the steady
+	ones: enough for V8 to optimise the handler's hot path (here after about 2 000 requests; until
+	then each function it runs costs its full price, see docs/12).
+	*/
+	settle: number;
 };
 
 type Sequential = 'anon' | 'ntlm' | 'kerberos' | 'kerberosBound';
@@ -51,8 +57,11 @@ anonymous ones through it (the time for the whole batch). The variants of each k
 the same rounds (rotate), so every ratio is the median of its rounds' ratios, A and B measured
 within seconds of each other. A round's figure for a sequential variant is the median of its
 requests, each timed on its own: one request held up by the machine moves it no more than any
-other one does (a median of a few ten-request sums moved with every hiccup). The access log
-tells the counts (handshakes, 401s) for each variant. Undefined when the servers are not up.
+other one does (a median of a few ten-request sums moved with every hiccup). The sequential
+rounds run twice: first as a process's first requests (V8 still runs the handler's code
+unoptimised), then, after `settle` more of each, in the steady state a script of a few thousand
+requests spends its time in; both ratios are reported. The access log tells the counts
+(handshakes, 401s) for each variant. Undefined when the servers are not up.
 */
 export async function webTier(size: WebTierSize) {
 	if (!iwa) {
@@ -120,34 +129,37 @@ export async function webTier(size: WebTierSize) {
 		}
 	}
 
-	const seqRounds = await alternate(size.rounds, size.perRound, sequential as Record<Sequential, () => Promise<unknown>>);
+	// The same rounds twice: a process's first requests, and the steady state once V8 has optimised.
+	const variants = sequential as Record<Sequential, () => Promise<unknown>>;
+	const firstRounds = await alternate(size.rounds, size.perRound, variants);
+	const settling = await alternate(1, size.settle, variants);
+	const seqRounds = await alternate(size.rounds, size.perRound, variants);
 	const batchRounds = delayBase ? await rotate(size.rounds * size.batchesPerRound, size.batchesPerRound, batches as Record<Batch, () => Promise<unknown>>) : [];
 	await settleLog();
 
 	// Every request, warm-up included, as the access log must show it.
-	const requests = warmUp.requests + seqRounds.length * size.perRound;
+	// Counted, not computed: alternate rounds a round up to whole cycles (every variant runs as many as anon).
+	const requests = warmUp.requests + [...firstRounds, ...settling, ...seqRounds].reduce((sum, round) => sum + round.anon.length, 0);
 	const batchRequests = (warmUp.batches + batchRounds.length * size.batchesPerRound) * size.inFlight;
 	const lines = readAccessLog(mark).lines;
 	const proxied = readDelayLog(delayMark);
 	const under = (prefix: string, viaProxy: boolean) => lines.filter(line => line.path.startsWith(`/${prefix}/`) && proxied.has(line.port) === viaProxy);
 	const perRequest = (name: Sequential) => median(seqRounds.flatMap(round => round[name]));
+	// Each sequential case ÷ anonymous: steady (`ratio`), and in the process's first rounds (`first`).
+	const ratios = (name: Sequential) => ({ratio: roundRatio(pairOf(seqRounds, name, 'anon')), first: roundRatio(pairOf(firstRounds, name, 'anon'))});
 	const perBatch = (name: Batch) => median(batchRounds.flatMap(round => round[name]));
 	const has = (name: Sequential | Batch) => name in sequential || name in batches;
 
 	return {
 		rounds: seqRounds.length,
 		perRound: size.perRound,
+		settle: size.settle,
 		anonMedianMs: perRequest('anon'),
-		ntlm: {...ntlmCounts(under('ntlm', false), requests, 'sequential NTLM'), ratio: roundRatio(pairOf(seqRounds, 'ntlm', 'anon')), medianMs: perRequest('ntlm')},
-		kerberos: has('kerberos')
-			? {...kerberosCounts(under('kerberos', false), requests + 1, 'Kerberos per-request'), ratio: roundRatio(pairOf(seqRounds, 'kerberos', 'anon')), medianMs: perRequest('kerberos')}
-			: undefined,
+		firstAnonMedianMs: median(firstRounds.flatMap(round => round.anon)),
+		ntlm: {...ntlmCounts(under('ntlm', false), requests, 'sequential NTLM'), ...ratios('ntlm'), medianMs: perRequest('ntlm')},
+		kerberos: has('kerberos') ? {...kerberosCounts(under('kerberos', false), requests + 1, 'Kerberos per-request'), ...ratios('kerberos'), medianMs: perRequest('kerberos')} : undefined,
 		kerberosBound: has('kerberosBound')
-			? {
-					...kerberosCounts(under('kerberos-bound', false), requests + 1, 'Kerberos connection-bound'),
-					ratio: roundRatio(pairOf(seqRounds, 'kerberosBound', 'anon')),
-					medianMs: perRequest('kerberosBound'),
-				}
+			? {...kerberosCounts(under('kerberos-bound', false), requests + 1, 'Kerberos connection-bound'), ...ratios('kerberosBound'), medianMs: perRequest('kerberosBound')}
 			: undefined,
 		ntlmInFlight: has('ntlmInFlight')
 			? {
