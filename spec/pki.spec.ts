@@ -60,6 +60,18 @@ describe('PKI: client certificates, against the emulator', () => {
 		assert.equal(emu.stats.requests, 0, 'TLS refused every connection');
 	});
 
+	it('fails clearly when the site wants a certificate and the handler was given no TLS options at all (the caller trusts the site through got)', async () => {
+		const given = new ArcGISTokenAuth('some-token-value');
+		const https = {certificateAuthority: emu.certificate!};
+		await assert.rejects(got(`${emu.serverUrl}/rest/services?f=json`, {hooks: given.hooks, https}), certificateError(/asks for a client certificate.*none was given.*certificate and key.*pfx/));
+		// Another host's demand is not the handler's to explain: OpenSSL's error stands.
+		await assert.rejects(
+			got(`${emu.serverUrl.replace('127.0.0.1', 'localhost')}/rest/services?f=json`, {hooks: given.hooks, https}),
+			(error: unknown) => !(error instanceof TokenAuthenticationError) && (error as {code?: string}).code === 'ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED',
+		);
+		assert.equal(emu.stats.requests, 0, 'TLS refused every connection');
+	});
+
 	it('fails clearly when the site refuses the certificate given (signed by another authority)', async () => {
 		const stranger = await generate([{name: 'commonName', value: 'demo'}], {keyType: 'ec', algorithm: 'sha256', extensions: [{name: 'extKeyUsage', clientAuth: true}]});
 		const auth = new ArcGISServerTokenAuth('demo', 'demo1234', {certificate: stranger.cert, key: stranger.private, certificateAuthority: emu.certificate!});

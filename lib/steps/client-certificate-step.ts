@@ -1,4 +1,4 @@
-import type {NormalizedOptions} from 'got';
+import type {NormalizedOptions, RequestError} from 'got';
 import {TokenAuthenticationError} from '../errors.js';
 import type {EarlierSlices, Step} from '../pipeline/step.js';
 import type {SiteBinding} from '../site/site-binding.js';
@@ -35,19 +35,46 @@ export class ClientCertificateStep implements Step<CertificateSlice> {
 		return undefined;
 	}
 
-	beforeError(error: Parameters<NonNullable<Step['beforeError']>>[0], slice: CertificateSlice | undefined): TokenAuthenticationError | undefined {
+	beforeError(error: RequestError, slice: CertificateSlice | undefined): TokenAuthenticationError | undefined {
 		if (!slice || !error.options) {
 			return undefined;
 		}
 
-		if (!error.response && !(error instanceof TokenAuthenticationError)) {
-			const refused = clientCertificateError(error.code, error.options.url as URL, this.#tls);
-			if (refused) {
-				return refused.forRequest(error.options);
-			}
+		const refused = toldInWords(error, this.#tls);
+		if (refused) {
+			return refused;
 		}
 
 		hideOptions(error);
 		return undefined;
 	}
+}
+
+/**
+The step of a handler given no TLS material at all: nothing to put on a request (no
+beforeRequest, so the hot path never runs it), but when its site asks for a client certificate
+the caller is told so in words, not in OpenSSL's "tlsv13 alert certificate required". Another
+host's demand is left as it is: the handler would not offer a certificate there anyway.
+*/
+export class NoCertificateStep implements Step<never> {
+	readonly name = 'client-certificate';
+	readonly #binding: SiteBinding;
+
+	constructor(binding: SiteBinding) {
+		this.#binding = binding;
+	}
+
+	beforeError(error: RequestError): TokenAuthenticationError | undefined {
+		const url = error.options?.url;
+		return url instanceof URL && this.#binding.onSiteOrigin(url) ? toldInWords(error, {}) : undefined;
+	}
+}
+
+/** A TLS failure of a request (no response, not already the library's) as the client-certificate error it is, or undefined. */
+function toldInWords(error: RequestError, material: TlsMaterial): TokenAuthenticationError | undefined {
+	if (error.response || error instanceof TokenAuthenticationError || !error.options) {
+		return undefined;
+	}
+
+	return clientCertificateError(error.code, error.options.url as URL, material)?.forRequest(error.options);
 }
