@@ -275,6 +275,61 @@ describe('NTLM on pooled connections (a real local server)', () => {
 			auth.reset();
 		});
 
+		/** A client whose own afterResponse hook, before the handler's, retries every request once without preserveHooks. */
+		const retryingOnce = (auth: ArcGISServerAuth) => {
+			const retried = {count: 0};
+			const http = got
+				.extend({
+					retry: {limit: 0},
+					hooks: {
+						afterResponse: [
+							(response, retry) => {
+								if (response.request.options.context['mine']) {
+									return response;
+								}
+
+								retried.count++;
+								return retry({context: {mine: true}});
+							},
+						],
+					},
+				})
+				.extend({hooks: auth.hooks});
+			return {http, retried};
+		};
+
+		it("after a caller's earlier afterResponse hook retried without preserveHooks (got drops the later hooks: the handler's goes back on)", async () => {
+			const auth = new ArcGISServerAuth('EXAMPLE\\alice', 'pw');
+			await login(auth);
+			const {http, retried} = retryingOnce(auth);
+			for (let index = 0; index < 3; index++) {
+				assert.equal((await http(services())).statusCode, 200);
+			}
+
+			assert.equal(retried.count, 3);
+			await assertStillOneConnection(auth);
+			auth.reset();
+		});
+
+		it("a first login through such a hook: the Type 1 it retried on is thrown away, and the retried attempt signs in (no wait for ever at the first login's gate)", async () => {
+			const auth = new ArcGISServerAuth('EXAMPLE\\alice', 'pw');
+			const {http, retried} = retryingOnce(auth);
+			for (let index = 0; index < 3; index++) {
+				assert.equal((await http(services())).statusCode, 200);
+			}
+
+			assert.equal(retried.count, 3);
+			assert.equal(server.handshakes, 2, "the abandoned Type 1's, and the login");
+			const [abandoned, signedIn] = server.seen.filter(seen => seen.type === 1).map(seen => seen.port);
+			assert.deepEqual(
+				server.seen.filter(seen => seen.type === 3).map(seen => seen.port),
+				[signedIn],
+				"the one Type 3 on its own Type 1's connection",
+			);
+			assert.ok(!server.seen.slice(server.seen.findIndex(seen => seen.type === 3)).some(seen => seen.port === abandoned), 'the abandoned connection is not used again');
+			auth.reset();
+		});
+
 		it('after a stream (got runs no afterResponse for it)', async () => {
 			const auth = new ArcGISServerAuth('EXAMPLE\\alice', 'pw');
 			await login(auth);
@@ -346,6 +401,19 @@ describe('NTLM on pooled connections (a real local server)', () => {
 		);
 		assertHandshakesPinned();
 		assert.equal((await login(auth)).statusCode, 200, 'the credentials are not kept as refused');
+	});
+
+	it("restarts a first login whose Type 1 lost its socket, when got retries it: the retry does not wait for ever at the first login's gate", async () => {
+		server.dropType1 = 1;
+		const auth = new ArcGISServerAuth('EXAMPLE\\alice', 'pw');
+		const response = await got(services(), {hooks: auth.hooks});
+		assert.equal(response.statusCode, 200);
+		assert.deepEqual(
+			server.seen.filter(seen => seen.type !== undefined).map(seen => `${seen.type} ${seen.status}`),
+			['1 -1', '1 401', '3 200'],
+		);
+		const [type1, type3] = [1, 3].map(type => server.seen.filter(seen => seen.type === type).at(-1)?.port);
+		assert.equal(type3, type1, "the Type 3 on the new Type 1's connection");
 	});
 
 	it('refuses to run a handshake on a stream (got runs no afterResponse for it) rather than leave it half done, and streams on a proven connection', async () => {

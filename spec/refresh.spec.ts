@@ -110,6 +110,16 @@ describe('refresh on an invalid or missing token (498/499)', () => {
 		assert.deepEqual(statuses, [{ok: true}]);
 	});
 
+	it("still refreshes after a 498 when a caller's earlier afterResponse hook retried without preserveHooks (got drops the later hooks: the handler's goes back on)", async () => {
+		const site = new FakeSite(ORIGIN);
+		const auth = new ArcGISServerTokenAuth('alice', 'right-password');
+		await got(SERVICES, {hooks: auth.hooks});
+		site.valid.clear();
+		const client = got.extend({hooks: {afterResponse: [(response, retry) => (response.request.options.context['mine'] ? response : retry({context: {mine: true}}))]}}).extend({hooks: auth.hooks});
+		assert.deepEqual(await client(SERVICES).json(), {ok: true});
+		assert.equal(site.tokenCalls, 2);
+	});
+
 	it('does not resend a streamed body after a 498: a clear TOKEN_REJECTED, and the next request gets a fresh token', async () => {
 		const site = new FakeSite(ORIGIN);
 		const auth = new ArcGISServerTokenAuth('alice', 'right-password');

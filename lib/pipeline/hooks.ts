@@ -113,12 +113,31 @@ export function pipelineHooks(steps: readonly Step[], settings: PipelineSettings
 		return request(options, url, slices, at + 1);
 	};
 
+	/**
+	got drops every afterResponse hook after one that calls retry without `preserveHooks` (a caller's
+	hook placed before the handler's), for the rest of the request. Without ours its later attempts'
+	answers — a handshake's 401, a 498 to refresh on — would reach the caller unread (measured: every
+	request through such a hook to an NTLM site ended in a 401), and an NTLM attempt's connection
+	would stay held. Ours goes back on, last.
+	*/
+	const keepAnswering = (options: NormalizedOptions): void => {
+		const hooks = options.hooks.afterResponse;
+		if (!hooks.includes(afterResponse)) {
+			options.hooks.afterResponse = [...hooks, afterResponse];
+		}
+	};
+
 	// Steps' promises are told by `instanceof` (steps answer with native promises): the hot path
 	// makes no `then` look-up on every slice.
 	const beforeRequest: BeforeRequestHook = options => {
 		const state = read(options);
 		if (state.untrusted) {
 			return;
+		}
+
+		if (state !== EMPTY) {
+			// A later attempt (a retry, a redirect hop): the first attempt of a request finds its hooks as they were given.
+			keepAnswering(options);
 		}
 
 		const slices = copied(state.slices, count);

@@ -87,10 +87,16 @@ export class WebTier {
 				// to is gone, and a Type 3 on a new socket would come back 401 and read as a wrong
 				// password. The half-done handshake is thrown away; a new one starts below.
 				this.#ntlm.onError(previous, true);
-			} else {
+			} else if (previous.stage === 'authenticated') {
 				// A new attempt of the request (another hook's retry, got's own): the last one is over,
 				// whether or not its response came past this handler.
 				previous.lease.release();
+			} else {
+				// A new attempt after a Type 1 whose challenge the handler never answered (a caller's
+				// hook retried on that 401, or got retried after a network error): the half-done handshake
+				// is thrown away as after a network error, and with it the first login's gate it held,
+				// which this very attempt would otherwise wait at for ever.
+				this.#ntlm.onError(previous, true);
 			}
 		}
 

@@ -19,6 +19,8 @@ export class NtlmServer {
 	delay = 0;
 	refuse = false;
 	tokenSite = false;
+	/** The next N Type 1 messages lose their socket instead of an answer (a network error at a handshake's start). */
+	dropType1 = 0;
 	/** The next N Type 3 messages lose their socket instead of an answer (a network error mid-handshake). */
 	dropType3 = 0;
 	/** The next N token-bearing requests are answered as ArcGIS does for an invalid token. */
@@ -90,6 +92,13 @@ export class NtlmServer {
 
 			if (this.tokenSite && url.pathname === '/arcgis/tokens/generateToken') {
 				send(200, {token: `t${++this.#tokens}`, expires: Date.now() + 3_600_000, ssl: false});
+				return;
+			}
+
+			if (guarded && type === 1 && this.dropType1 > 0) {
+				this.dropType1--;
+				seen.status = -1;
+				socket.destroy();
 				return;
 			}
 
