@@ -46,6 +46,26 @@ describe('Kerberos on authenticated connections (real sockets)', () => {
 		assert.equal(requests.length, 100);
 	});
 
+	it("a caller's earlier hook that retries every request once: the probe it retried on is made again, and the site still learns it keeps authentication", async () => {
+		fakeKerberos();
+		site = await new NegotiateSite(true).start();
+		const auth = new ArcGISServerAuth();
+		const s = got
+			.extend({retry: {limit: 0}, hooks: {afterResponse: [(response, retry) => (response.request.options.context['mine'] ? response : retry({context: {mine: true}}))]}})
+			.extend({hooks: auth.hooks});
+		for (let index = 0; index < 10; index++) {
+			assert.equal((await s.get(`${site.url}${path}`).json<{ok: boolean}>()).ok, true);
+		}
+
+		const requests = afterProbe(site);
+		assert.equal(requests.length, 20, 'two attempts each');
+		// The first request's two attempts carry a token (the first one's answer never reached the handler); then none.
+		assert.deepEqual(
+			requests.map(request => request.authorization !== undefined),
+			[true, true, ...Array.from({length: 18}, () => false)],
+		);
+	});
+
 	it('a site that wants a token per request: 100 sequential requests cost at most 2 responses 401, then a token each', async () => {
 		const kerberos = fakeKerberos();
 		site = await new NegotiateSite(false).start();

@@ -69,7 +69,13 @@ export class KerberosLogin {
 			return this.#withToken(options, url, earlier.lease, earlier.bound);
 		}
 
-		// A retry (another hook's, got's own): the earlier attempt is over.
+		// A retry (another hook's, got's own): the earlier attempt is over. A probe whose answer never
+		// reached the handler taught it nothing: another request may probe (else the site would send
+		// a token with every request for good, the probe never concluded).
+		if (earlier?.probe) {
+			this.#probing = false;
+		}
+
 		earlier?.lease?.release();
 		if (this.#binding === 'request') {
 			return this.#withToken(options, url, undefined, undefined);
