@@ -69,14 +69,10 @@ export class KerberosLogin {
 			return this.#withToken(options, url, earlier.lease, earlier.bound);
 		}
 
-		// A retry (another hook's, got's own): the earlier attempt is over. A probe whose answer never
-		// reached the handler taught it nothing: another request may probe (else the site would send
-		// a token with every request for good, the probe never concluded).
-		if (earlier?.probe) {
-			this.#probing = false;
-		}
-
-		earlier?.lease?.release();
+		// A retry (another hook's, got's own): the earlier attempt is over, its answer unread, as after an
+		// error — a probe among them taught nothing, and another request may probe (else every later
+		// request would carry a token for good, the probe never concluded).
+		this.onError(earlier);
 		if (this.#binding === 'request') {
 			return this.#withToken(options, url, undefined, undefined);
 		}

@@ -82,22 +82,11 @@ export class WebTier {
 				return {...previous, sent: true};
 			}
 
-			if (previous.pinned) {
-				// got's own retry of a handshake leg, after a network error: the socket the leg belonged
-				// to is gone, and a Type 3 on a new socket would come back 401 and read as a wrong
-				// password. The half-done handshake is thrown away; a new one starts below.
-				this.#ntlm.onError(previous, true);
-			} else if (previous.stage === 'authenticated') {
-				// A new attempt of the request (another hook's retry, got's own): the last one is over,
-				// whether or not its response came past this handler.
-				previous.lease.release();
-			} else {
-				// A new attempt after a Type 1 whose challenge the handler never answered (a caller's
-				// hook retried on that 401, or got retried after a network error): the half-done handshake
-				// is thrown away as after a network error, and with it the first login's gate it held,
-				// which this very attempt would otherwise wait at for ever.
-				this.#ntlm.onError(previous, true);
-			}
+			// A new attempt of the request (another hook's retry, got's own): the last one is over, its
+			// answer unread, as after a network error — onError lets go of an authenticated connection,
+			// and throws a half-done handshake away with the first login's gate it held (a Type 3 on a
+			// new socket would read as a wrong password; a Type 1's holder would wait at its own gate).
+			this.#ntlm.onError(previous, true);
 		}
 
 		if (this.#mode.kind === 'kerberos') {
